@@ -1,0 +1,202 @@
+"""Loading a whole library folder: cache first, then what changed, in parallel.
+
+``FolderLoader.events()`` yields progress and successive ``Library``
+snapshots, so the app can show the first rows from the cache at once and
+fill in the rest as it arrives; ``FolderLoader.load()`` runs it to the end
+for the command line.
+
+The steps, each as cheap as it can be:
+1. the best-rated first screen straight from the cache (one indexed query);
+2. every cached summary (no details), as a complete-looking library;
+3. a walk of the folder comparing size and mtime with the cache;
+4. parsing only new and changed files, in several processes when there are
+   many (the YAML parse is the cost, and it does not share a core);
+5. forgetting deleted files, storing what was parsed, and the final library.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import (
+    ARTICLE,
+    ERROR,
+    SKIPPED,
+    ArticleCache,
+    Record,
+    SummaryBuilder,
+    article_record,
+    problem_record,
+    record_error,
+)
+from .library import Library
+from .loading import FileEntry, Skipped, load_file, walk
+from .model import Article, ArticleSummary, LoadError
+
+FIRST_SCREEN_ROWS = 200
+CHUNK_FILES = 500  # files per task handed to a parsing process
+PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes start
+SNAPSHOT_EVERY_S = 1.5  # how often a growing library is re-indexed for the UI
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProgress:
+    stage: str  # "cache" | "scanning" | "parsing" | "saving" | "done"
+    done: int = 0
+    total: int = 0
+
+
+def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
+    """Parse some files into records. Runs in a worker process, so it takes and returns plain data."""
+    records = []
+    for entry in entries:
+        outcome = load_file(root, entry.path)
+        if isinstance(outcome, Article):
+            records.append(article_record(outcome, entry.size, entry.mtime_ns))
+        else:
+            status = SKIPPED if isinstance(outcome, Skipped) else ERROR
+            records.append(problem_record(entry.path, entry.size, entry.mtime_ns, status, outcome.reason))
+    return records
+
+
+class FolderLoader:
+    """Loads one library folder, through the cache when there is one."""
+
+    def __init__(self, root: Path, cache: ArticleCache | None = None, workers: int | None = None) -> None:
+        self.root = root.resolve()
+        self.cache = cache
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.cancelled = threading.Event()
+        self._builder = SummaryBuilder()
+        self._summaries: dict[str, ArticleSummary] = {}
+        self._problems: dict[str, Record] = {}
+
+    # --- the public ways to run it -------------------------------------------
+
+    def load(self) -> Library:
+        library = None
+        for event in self.events():
+            if isinstance(event, Library):
+                library = event
+        assert library is not None
+        return library
+
+    def events(self) -> Iterator[LoadProgress | Library]:
+        cached: dict[str, Record] = {}
+        if self.cache is not None:
+            yield LoadProgress("cache")
+            first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS)
+            if first:
+                yield self._library([self._builder.summary(r) for r in first], complete=False)
+            for record in self.cache.records(self.root):
+                cached[record[0]] = record
+                self._take(record)
+            if cached:
+                yield self._snapshot(complete=False)
+
+        yield LoadProgress("scanning")
+        to_parse: list[FileEntry] = []
+        walk_problems: list[LoadError | Skipped] = []
+        seen: set[str] = set()
+        for found in walk(self.root):
+            if self.cancelled.is_set():
+                return
+            if isinstance(found, FileEntry):
+                seen.add(found.path)
+                record = cached.get(found.path)
+                if record is None or record[1] != found.size or record[2] != found.mtime_ns:
+                    to_parse.append(found)
+            else:
+                walk_problems.append(found)
+        gone = [path for path in cached if path not in seen]
+        for path in gone:
+            self._summaries.pop(path, None)
+            self._problems.pop(path, None)
+        if gone and self.cache is not None:
+            self.cache.forget(self.root, gone)
+        for problem in walk_problems:
+            status = SKIPPED if isinstance(problem, Skipped) else ERROR
+            self._problems[problem.path] = problem_record(problem.path, 0, 0, status, problem.reason)
+
+        if to_parse:
+            yield from self._parse(to_parse)
+        if self.cancelled.is_set():
+            return
+        yield LoadProgress("done", len(to_parse), len(to_parse))
+        yield self._snapshot(complete=True)
+
+    # --- parsing -------------------------------------------------------------
+
+    def _parse(self, entries: list[FileEntry]) -> Iterator[LoadProgress | Library]:
+        total = len(entries)
+        done = 0
+        last_snapshot = time.monotonic()
+        yield LoadProgress("parsing", 0, total)
+        chunks = [entries[i : i + CHUNK_FILES] for i in range(0, total, CHUNK_FILES)]
+        for records in self._parsed_chunks(chunks):
+            if self.cancelled.is_set():
+                return
+            if self.cache is not None:
+                self.cache.store(self.root, records)
+            for record in records:
+                self._take(record)
+            done += len(records)
+            yield LoadProgress("parsing", done, total)
+            if time.monotonic() - last_snapshot > SNAPSHOT_EVERY_S and done < total:
+                yield self._snapshot(complete=False)
+                last_snapshot = time.monotonic()
+
+    def _parsed_chunks(self, chunks: list[list[FileEntry]]) -> Iterator[list[Record]]:
+        files = sum(len(chunk) for chunk in chunks)
+        if self.workers <= 1 or files < PARALLEL_FROM:
+            for chunk in chunks:
+                yield parse_files(self.root, chunk)
+            return
+        # "spawn": the app has threads running, and forking a threaded process is unsafe.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+            try:
+                yield from pool.map(parse_files, [self.root] * len(chunks), chunks)
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- turning records into libraries --------------------------------------
+
+    def _take(self, record: Record) -> None:
+        path = record[0]
+        if record[3] == ARTICLE:
+            self._summaries[path] = self._builder.summary(record)
+            self._problems.pop(path, None)
+        else:
+            self._problems[path] = record
+            self._summaries.pop(path, None)
+
+    def _snapshot(self, complete: bool) -> Library:
+        summaries = [self._summaries[path] for path in sorted(self._summaries)]
+        return self._library(summaries, complete)
+
+    def _library(self, summaries: list[ArticleSummary], complete: bool) -> Library:
+        problems = [self._problems[path] for path in sorted(self._problems)]
+        return Library(
+            summaries,
+            errors=[record_error(r) for r in problems if r[3] == ERROR],
+            skipped=[Skipped(r[0], r[4] or "") for r in problems if r[3] == SKIPPED],
+            fetch=self.fetch,
+            complete=complete,
+        )
+
+    def fetch(self, summary: ArticleSummary) -> Article | None:
+        """The full article for the detail pane: from the cache, else from its file."""
+        if self.cache is not None:
+            article = self.cache.detail(self.root, summary)
+            if article is not None:
+                return article
+        outcome = load_file(self.root, summary.path)
+        return outcome if isinstance(outcome, Article) else None

@@ -1,0 +1,377 @@
+"""One file -> one Article (or one reason it is not one); walking a library folder.
+
+Nothing here writes anywhere. Every failure of one file is caught and turned
+into a ``LoadError`` naming that file, so one bad file never stops the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from . import frontmatter_yaml
+from .model import Article, LoadError, Provider, RelatedStory
+from .text import (
+    MAX_BODY_CHARS,
+    MAX_LINE_CHARS,
+    clean_line,
+    clean_text,
+    identity_url,
+    safe_url,
+)
+
+ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_TOPICS = 50
+MAX_RELATED = 50
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+# Raw control characters make YAML refuse the whole file. C0 controls (but
+# tab and newlines) and DEL carry nothing: drop them before parsing. C1
+# controls are often part of mojibake (``â€\x9d`` is a closing quote read as
+# cp1252), so they are parked in a private-use range that YAML accepts and
+# ``text.repair`` maps back before ftfy mends the text.
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_RAW_CONTROL_MAP = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
+_RAW_CONTROL_MAP.update({c: 0xE000 + c for c in range(0x80, 0xA0)})
+_RAW_CONTROL_MAP.update({0xFFFE: None, 0xFFFF: None})
+
+
+class NotAnArticle(Exception):
+    """A file that is not meant to be an article (a README without front matter)."""
+
+
+class RejectedFile(Exception):
+    """A file meant to be an article that cannot be read as one."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One candidate file found by ``walk``: what the cache keys on."""
+
+    path: str  # relative to the library folder, with "/"
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file that is not an article; reported, not counted as an error."""
+
+    path: str
+    reason: str
+
+
+def walk(root: Path) -> Iterator[FileEntry | LoadError | Skipped]:
+    """Every file under ``root`` that could be an article, in a stable order.
+
+    Hidden folders are skipped and symlinked folders are not followed, so a
+    symlink loop cannot trap the walk. Files with other endings are reported
+    as skipped; unreadable entries as errors.
+    """
+    stack = [""]
+    while stack:
+        relative_dir = stack.pop()
+        directory = root / relative_dir if relative_dir else root
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as error:
+            yield LoadError(relative_dir or ".", f"cannot list folder: {error.strerror or error}")
+            continue
+        subdirs = []
+        for entry in entries:
+            relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(relative)
+                    continue
+            except OSError:
+                pass
+            if Path(entry.name).suffix.lower() not in ARTICLE_SUFFIXES:
+                yield Skipped(relative, "not an article file")
+                continue
+            try:
+                info = entry.stat()  # follows a symlinked file to its target
+            except OSError as error:
+                yield LoadError(relative, _os_reason(error))
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+                yield LoadError(relative, kind)
+                continue
+            yield FileEntry(relative, info.st_size, info.st_mtime_ns)
+        stack.extend(reversed(subdirs))
+
+
+def load_file(root: Path, relative: str) -> Article | LoadError | Skipped:
+    """Read one file as an article. Never raises for anything the file contains."""
+    try:
+        return parse_article(read_text(root / relative), relative)
+    except NotAnArticle as reason:
+        return Skipped(relative, str(reason))
+    except RejectedFile as reason:
+        return LoadError(relative, str(reason))
+    except OSError as error:
+        return LoadError(relative, _os_reason(error))
+    except RecursionError:
+        return LoadError(relative, "front matter is nested too deeply")
+    except Exception as error:  # noqa: BLE001 - a hostile file must not stop the others
+        return LoadError(relative, f"unreadable: {type(error).__name__}: {_first_line(error)}")
+
+
+def read_text(path: Path) -> str:
+    """The file's text, whatever its encoding, or RejectedFile."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the reader forever
+        raise RejectedFile("not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise RejectedFile(f"too large ({info.st_size / 1e6:.1f} MB, limit {MAX_FILE_BYTES // 2**20} MB)")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if not data.strip():
+        raise RejectedFile("empty file")
+    return decode(data)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else cp1252; binary is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RejectedFile("not valid UTF-16 text") from None
+    if b"\x00" in data[:8192]:
+        raise RejectedFile("binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Older exports are often Windows-1252; latin-1 maps every byte, so an
+    # odd byte becomes an odd character rather than a lost article.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse_article(text: str, relative: str) -> Article:
+    """Turn a file's text into a normalised Article, or raise NotAnArticle/RejectedFile."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if _RAW_CONTROL.search(text):
+        text = text.translate(_RAW_CONTROL_MAP)
+    try:
+        parts = frontmatter_yaml.split(text)
+    except ValueError as error:
+        raise RejectedFile(str(error)) from None
+    if parts is None:
+        raise NotAnArticle("no front matter")
+    source, body = parts
+    try:
+        fields = frontmatter_yaml.parse_yaml(source)
+    except Exception as error:  # noqa: BLE001 - yaml and constructors raise many kinds
+        raise RejectedFile(f"invalid YAML: {_first_line(error)}") from None
+    if fields is None:
+        raise RejectedFile("front matter is empty")
+    if not isinstance(fields, dict):
+        raise RejectedFile(f"front matter is a {_yaml_kind(fields)}, not a mapping")
+    return article_from_fields(fields, body, relative)
+
+
+def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Article:
+    """Normalise every field of a parsed front matter to its one type."""
+    web_url = safe_url(fields.get("webUrl"))
+    title = clean_line(fields.get("title")) or clean_line(relative.rsplit("/", 1)[-1])
+    return Article(
+        id=identity_url(web_url) if web_url else relative,
+        path=relative,
+        title=title,
+        excerpt=clean_text(fields.get("excerpt")),
+        body=clean_text(body, MAX_BODY_CHARS),
+        category=clean_line(fields.get("category"), 60),
+        type=clean_line(fields.get("type"), 60),
+        quality=to_score(fields.get("quality")),
+        heat=to_score(fields.get("heat")),
+        published=to_bool(fields.get("published"), default=True),
+        published_at=to_datetime(fields.get("publishedDateTime")),
+        provider=to_provider(fields.get("provider")),
+        topics=to_topics(fields.get("topics")),
+        web_url=web_url,
+        original_url=safe_url(fields.get("originalUrl")),
+        amp_url=safe_url(fields.get("ampWebUrl")),
+        cdn_amp_url=safe_url(fields.get("cdnAmpWebUrl")),
+        related=to_related(fields.get("related")),
+        secured=fields["secured"] if isinstance(fields.get("secured"), str) else "",
+    )
+
+
+# --- one normaliser per kind of field -------------------------------------
+
+
+def to_score(value: object) -> int | None:
+    """quality and heat: a non-negative integer, or None (``heat: -1`` means no data)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        try:
+            value = float(value) if value else None
+        except ValueError:
+            return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        value = round(value)
+    if isinstance(value, int) and 0 <= value <= 1_000_000:
+        return value
+    return None
+
+
+def to_bool(value: object, *, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "yes", "y", "on", "1"):
+            return True
+        if word in ("false", "no", "n", "off", "0"):
+            return False
+    return default
+
+
+def to_datetime(value: object) -> datetime | None:
+    """An aware UTC datetime from whatever shape a date comes in, or None."""
+    try:
+        moment = _as_datetime(value)
+    except (ValueError, TypeError, OverflowError, OSError):
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # the format says UTC; a missing zone means UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return moment if _EARLIEST <= moment < _LATEST else None
+
+
+def _as_datetime(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+        if seconds > 1e11:  # milliseconds since the epoch
+            seconds /= 1000
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    if isinstance(value, str):
+        text = value.strip()[:64]
+        if not text:
+            return None
+        if text.isdigit():
+            return _as_datetime(int(text))
+        try:
+            return datetime.fromisoformat(text.replace(" UTC", "Z"))
+        except ValueError:
+            pass
+        try:
+            return parsedate_to_datetime(text)  # RSS style: "Wed, 23 Jun 2021 04:14:00 GMT"
+        except (ValueError, TypeError, IndexError):
+            pass
+        for layout in ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d", "%d.%m.%Y"):
+            try:
+                return datetime.strptime(text, layout)
+            except ValueError:
+                continue
+    return None
+
+
+def to_topics(value: object) -> tuple[str, ...]:
+    """A tuple of unique, trimmed topic names; one topic written as a plain string counts."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ()
+    topics: dict[str, None] = {}
+    for item in value[: MAX_TOPICS * 2]:
+        if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            name = clean_line(item, 100)
+            if name:
+                topics.setdefault(name, None)
+    return tuple(topics)[:MAX_TOPICS]
+
+
+def to_provider(value: object) -> Provider:
+    if isinstance(value, list):
+        value = next((item for item in value if isinstance(item, (dict, str))), None)
+    if isinstance(value, dict):
+        return Provider(name=clean_line(value.get("name"), 120), domain=clean_line(value.get("domain"), 120))
+    if isinstance(value, str):
+        return Provider(name=clean_line(value, 120))
+    return Provider()
+
+
+def to_related(value: object) -> tuple[RelatedStory, ...]:
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    stories = []
+    for item in value[:MAX_RELATED]:
+        if not isinstance(item, dict):
+            continue
+        url = safe_url(item.get("webUrl")) or safe_url(item.get("originalUrl"))
+        title = clean_line(item.get("title"), MAX_LINE_CHARS)
+        if not title and not url:
+            continue
+        stories.append(
+            RelatedStory(
+                title=title or url or "",
+                excerpt=clean_text(item.get("excerpt"), 1_000),
+                url=url,
+                published_at=to_datetime(item.get("publishedDateTime")),
+                provider=to_provider(item.get("provider")),
+                quality=to_score(item.get("quality")),
+                type=clean_line(item.get("type"), 60),
+            )
+        )
+    return tuple(stories)
+
+
+# --- messages ---------------------------------------------------------------
+
+
+def _os_reason(error: OSError) -> str:
+    if error.errno is not None and error.errno == 40:  # ELOOP
+        return "symlink loop"
+    if isinstance(error, FileNotFoundError):
+        return "file vanished or is a broken symlink"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _first_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return clean_line(text, 160) or type(error).__name__
+
+
+def _yaml_kind(value: object) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )

@@ -1,0 +1,125 @@
+"""Neutralising untrusted text and deciding which URLs may be opened.
+
+Everything an article file says is untrusted. Text is repaired and cleaned
+once, at load time, so that nothing downstream (the list, the detail pane, the
+CLI) has to think about mojibake, terminal escape sequences or bidi tricks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
+import ftfy
+
+# ftfy is the cost of repairing text (~160 µs an article). Mojibake is always
+# made of a few tell-tale characters, so a ~3 µs search decides whether ftfy
+# needs to run at all (see MEASUREMENTS.md: same output, a third of the time).
+_MOJIBAKE_HINT = re.compile("[ÂÃÅÎÏÐÑâï\x80-\x9f\ufffd\ue080-\ue09f]")
+
+# loading.py parks raw C1 controls (which YAML refuses) in this private-use
+# range; they are often half of a mojibake pair, so ftfy must see them again.
+_PARKED_C1 = re.compile("[\ue080-\ue09f]")
+_UNPARK_C1 = {0xE000 + c: c for c in range(0x80, 0xA0)}
+
+# ftfy's defaults would straighten the publisher's curly quotes; we keep them.
+_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+
+# A terminal escape sequence (CSI, OSC, DCS and friends, in their 7-bit
+# forms) is removed whole, so that no stray "[31m" is left behind.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
+    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
+    r"|[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC ... ST
+    r"|[@-Z\\-_])"  # any other two-character escape
+)
+
+# Every C0 control but tab and newline, DEL, every C1 control, and the
+# Unicode bidi controls that can make text display other than it reads
+# (the "Trojan Source" characters), plus zero-width no-break oddities that
+# only serve to hide things.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_SPACES = re.compile(r"\s+")
+
+# Bounds per field, so that a hostile file cannot make one article cost
+# seconds to repair or megabytes to keep.
+MAX_LINE_CHARS = 500
+MAX_EXCERPT_CHARS = 4_000
+MAX_BODY_CHARS = 200_000
+MAX_URL_CHARS = 2_048
+
+
+def repair(text: str) -> str:
+    """Fix mojibake (``EUâ€™s`` → ``EU’s``) without touching correct text."""
+    if _MOJIBAKE_HINT.search(text):
+        if _PARKED_C1.search(text):
+            text = text.translate(_UNPARK_C1)
+        text = ftfy.fix_text(text, _FTFY_CONFIG)
+    return text
+
+
+def strip_controls(text: str) -> str:
+    """Remove escape sequences and control characters, keeping tab and newline."""
+    if "\x1b" in text:
+        text = _ESCAPE_SEQUENCE.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def clean_text(value: object, limit: int = MAX_EXCERPT_CHARS) -> str:
+    """Any value from YAML as safe multi-line text ('' when it is not text)."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        value = str(value)
+    if not isinstance(value, str):
+        return ""
+    text = value[: limit * 2]  # repair works on a bounded slice; trimmed below
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_controls(repair(text))
+    return text.strip()[:limit]
+
+
+def clean_line(value: object, limit: int = MAX_LINE_CHARS) -> str:
+    """Any value from YAML as one line of safe text: newlines and runs of space folded."""
+    return _SPACES.sub(" ", clean_text(value, limit * 2)).strip()[:limit]
+
+
+def safe_url(value: object) -> str | None:
+    """The URL if it is a well-formed http(s) address that may be opened, else None.
+
+    Nothing else (``javascript:``, ``file:``, ``data:``, a bare path) is ever
+    handed to a browser. Spaces, controls and newlines disqualify a URL rather
+    than being silently removed: a URL that needed cleaning is not trusted.
+    """
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or len(url) > MAX_URL_CHARS:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def identity_url(url: str) -> str:
+    """The form of a URL used to tell whether two articles are the same story.
+
+    Scheme and host are case-insensitive, a default port and a fragment say
+    nothing about the page, and a trailing slash is the same page.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https", netloc, path, parts.query, ""))
