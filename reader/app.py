@@ -9,7 +9,6 @@ handing each pane what it should show next.
 from __future__ import annotations
 
 import time
-import webbrowser
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,6 +251,8 @@ class ReaderApp(App[None]):
 
     def _show_detail(self) -> None:
         self._detail_timer = None
+        if not self.is_running:  # the timer can fire while quitting, after the panes are gone
+            return
         index = self.article_list.highlighted
         if index is not None and index == self._shown_index and self.detail.article is not None:
             if self.detail.article.id == self.library.articles[index].id:
@@ -333,6 +334,8 @@ class ReaderApp(App[None]):
         self.notify(safe, title="Opening in browser", markup=False)
 
     def browser_available(self) -> bool:
+        import webbrowser  # only when a link is opened: it costs start-up time
+
         try:
             webbrowser.get()
         except webbrowser.Error:

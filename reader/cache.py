@@ -1,10 +1,12 @@
 """The load cache: parsed articles kept in SQLite so a second start skips parsing.
 
 One row per file, keyed by (library folder, relative path) and checked
-against the file's size and modification time. The columns the list needs
-are real columns, read in one query at start-up; everything else (excerpt,
-body, related stories) is one JSON document per row, read only when the
-detail pane shows that article.
+against the file's size and modification time. Only what the list, the tree
+and the sort orders need is kept, as real columns read in one query at
+start-up. The rest of an article (excerpt, body, related stories) is read
+from its file when the detail pane shows it: parsing one file takes under a
+millisecond, while keeping every detail would make the cache ten times larger
+and the cold load slower by the writing.
 
 The cache lives in the user's cache folder, never in the articles folder. It
 is only a cache: a file from another version, or a corrupt one, is deleted
@@ -13,22 +15,21 @@ and rebuilt rather than trusted.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .model import Article, ArticleSummary, LoadError, Provider, RelatedStory
+from .model import Article, ArticleSummary, LoadError, Provider
 
-SCHEMA = "reader-cache-3"
+SCHEMA = "reader-cache-4"
 
 # A record is what a parsing process hands back and what a row holds; it is a
 # plain tuple so it pickles and inserts cheaply.
 # (path, size, mtime_ns, status, reason, id, title, provider_name,
 #  provider_domain, category, type, quality, heat, published, published_ts,
-#  topics, url, detail_json)
+#  topics, url)
 Record = tuple
 ARTICLE, ERROR, SKIPPED = 0, 1, 2
 _TOPIC_SEPARATOR = "\x1f"  # a control character: cleaned text never contains one
@@ -40,28 +41,6 @@ _COLUMNS = (
 
 
 def article_record(article: Article, size: int, mtime_ns: int) -> Record:
-    detail = {
-        "excerpt": article.excerpt,
-        "body": article.body,
-        "web_url": article.web_url,
-        "original_url": article.original_url,
-        "amp_url": article.amp_url,
-        "cdn_amp_url": article.cdn_amp_url,
-        "secured": article.secured,
-        "related": [
-            [
-                story.title,
-                story.excerpt,
-                story.url,
-                _timestamp(story.published_at),
-                story.provider.name,
-                story.provider.domain,
-                story.quality,
-                story.type,
-            ]
-            for story in article.related
-        ],
-    }
     return (
         article.path,
         size,
@@ -80,12 +59,11 @@ def article_record(article: Article, size: int, mtime_ns: int) -> Record:
         _timestamp(article.published_at),
         _TOPIC_SEPARATOR.join(article.topics),
         article.url,
-        json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
     )
 
 
 def problem_record(path: str, size: int, mtime_ns: int, status: int, reason: str) -> Record:
-    return (path, size, mtime_ns, status, reason) + (None,) * 13
+    return (path, size, mtime_ns, status, reason) + (None,) * 12
 
 
 class SummaryBuilder:
@@ -125,42 +103,6 @@ class SummaryBuilder:
         )
 
 
-def article_from_detail(summary: ArticleSummary, detail_json: str) -> Article:
-    detail = json.loads(detail_json)
-    return Article(
-        id=summary.id,
-        path=summary.path,
-        title=summary.title,
-        excerpt=detail["excerpt"],
-        body=detail["body"],
-        category=summary.category,
-        type=summary.type,
-        quality=summary.quality,
-        heat=summary.heat,
-        published=summary.published,
-        published_at=summary.published_at,
-        provider=summary.provider,
-        topics=summary.topics,
-        web_url=detail["web_url"],
-        original_url=detail["original_url"],
-        amp_url=detail["amp_url"],
-        cdn_amp_url=detail["cdn_amp_url"],
-        related=tuple(
-            RelatedStory(
-                title=title,
-                excerpt=excerpt,
-                url=url,
-                published_at=_datetime(ts),
-                provider=Provider(name, domain),
-                quality=quality,
-                type=type_,
-            )
-            for title, excerpt, url, ts, name, domain, quality, type_ in detail["related"]
-        ),
-        secured=detail["secured"],
-    )
-
-
 def default_cache_path() -> Path:
     from .config import cache_dir
 
@@ -173,7 +115,6 @@ class ArticleCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._reader: sqlite3.Connection | None = None
         try:
             self._db = self._open()
         except sqlite3.DatabaseError:
@@ -195,7 +136,9 @@ class ArticleCache:
                     if row is None or row[0] != SCHEMA:
                         db.execute("ROLLBACK")
                         raise sqlite3.DatabaseError(f"cache schema {row and row[0]!r} is not {SCHEMA!r}")
-                    db.execute("PRAGMA quick_check(1)").fetchone()
+                    # No integrity check here: it reads the whole file (seconds at
+                    # 100k articles). Damage found later raises DatabaseError, and
+                    # the loader calls reset().
                 else:
                     self._create(db)
                 db.execute("COMMIT")
@@ -219,11 +162,17 @@ class ArticleCache:
             "CREATE TABLE articles (root INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER, "
             "mtime_ns INTEGER, status INTEGER, reason TEXT, id TEXT, title TEXT, provider_name TEXT, "
             "provider_domain TEXT, category TEXT, type TEXT, quality INTEGER, heat INTEGER, "
-            "published INTEGER, published_ts REAL, topics TEXT, url TEXT, detail TEXT, "
+            "published INTEGER, published_ts REAL, topics TEXT, url TEXT, "
             "PRIMARY KEY (root, path)) WITHOUT ROWID"
         )
         # The first screen of the default order, read before everything else.
         db.execute("CREATE INDEX articles_by_quality ON articles (root, status, quality DESC, published_ts DESC)")
+
+    def reset(self) -> None:
+        """Throw the cache file away and start an empty one (it was damaged)."""
+        self.close()
+        self._discard()
+        self._db = self._open()
 
     def _discard(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -234,8 +183,6 @@ class ArticleCache:
 
     def close(self) -> None:
         self._db.close()
-        if self._reader is not None:
-            self._reader.close()
 
     # --- reading -------------------------------------------------------------
 
@@ -265,32 +212,13 @@ class ArticleCache:
             (root, limit),
         ).fetchall()
 
-    def detail(self, folder: Path, summary: ArticleSummary) -> Article | None:
-        root = self._root_id(folder)
-        if root is None:
-            return None
-        if self._reader is None:  # the UI thread reads while a loading thread writes
-            self._reader = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
-        try:
-            row = self._reader.execute(
-                "SELECT detail FROM articles WHERE root=? AND path=? AND status=0", (root, summary.path)
-            ).fetchone()
-        except sqlite3.DatabaseError:
-            return None
-        if row is None or row[0] is None:
-            return None
-        try:
-            return article_from_detail(summary, row[0])
-        except (ValueError, KeyError, TypeError):  # a damaged row: the caller reads the file instead
-            return None
-
     # --- writing -------------------------------------------------------------
 
     def store(self, folder: Path, records: Iterable[Record]) -> None:
         root = self._root_id(folder, create=True)
         with self._transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((root, *record) for record in records),
             )
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +45,10 @@ from .model import Article, ArticleSummary, LoadError
 FIRST_SCREEN_ROWS = 200
 CHUNK_FILES = 500  # files per task handed to a parsing process
 PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes start
-SNAPSHOT_EVERY_S = 1.5  # how often a growing library is re-indexed for the UI
+# A growing library is re-indexed for the UI when it has doubled and some
+# time has passed: a few snapshots in all, not one per chunk, since each
+# costs a pass over everything loaded so far.
+SNAPSHOT_EVERY_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +97,19 @@ class FolderLoader:
         cached: dict[str, Record] = {}
         if self.cache is not None:
             yield LoadProgress("cache")
-            first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS)
-            if first:
-                yield self._library([self._builder.summary(r) for r in first], complete=False)
-            for record in self.cache.records(self.root):
-                cached[record[0]] = record
-                self._take(record)
+            try:
+                first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS)
+                if first:
+                    yield self._library([self._builder.summary(r) for r in first], complete=False)
+                for record in self.cache.records(self.root):
+                    cached[record[0]] = record
+                    self._take(record)
+            except (sqlite3.DatabaseError, ValueError, TypeError, IndexError):
+                # A damaged cache is only a slower start: drop it and parse everything.
+                cached.clear()
+                self._summaries.clear()
+                self._problems.clear()
+                self.cache.reset()
             if cached:
                 yield self._snapshot(complete=False)
 
@@ -138,6 +150,7 @@ class FolderLoader:
         total = len(entries)
         done = 0
         last_snapshot = time.monotonic()
+        next_snapshot = max(len(self._summaries), 1) * 2
         yield LoadProgress("parsing", 0, total)
         chunks = [entries[i : i + CHUNK_FILES] for i in range(0, total, CHUNK_FILES)]
         for records in self._parsed_chunks(chunks):
@@ -149,9 +162,15 @@ class FolderLoader:
                 self._take(record)
             done += len(records)
             yield LoadProgress("parsing", done, total)
-            if time.monotonic() - last_snapshot > SNAPSHOT_EVERY_S and done < total:
+            if (
+                done < total
+                and len(self._summaries) >= next_snapshot
+                and time.monotonic() - last_snapshot > SNAPSHOT_EVERY_S
+            ):
                 yield self._snapshot(complete=False)
                 last_snapshot = time.monotonic()
+                next_snapshot = len(self._summaries) * 2
+        next_snapshot = max(len(self._summaries), 1) * 2
 
     def _parsed_chunks(self, chunks: list[list[FileEntry]]) -> Iterator[list[Record]]:
         files = sum(len(chunk) for chunk in chunks)
@@ -161,11 +180,20 @@ class FolderLoader:
             return
         # "spawn": the app has threads running, and forking a threaded process is unsafe.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-            try:
-                yield from pool.map(parse_files, [self.root] * len(chunks), chunks)
-            finally:
-                pool.shutdown(wait=False, cancel_futures=True)
+        delivered = 0
+        try:
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+                try:
+                    for records in pool.map(parse_files, [self.root] * len(chunks), chunks):
+                        delivered += 1
+                        yield records
+                finally:
+                    pool.shutdown(wait=False, cancel_futures=True)
+        except (BrokenProcessPool, OSError):
+            # Processes could not start or died (a frozen interpreter, a killed
+            # worker): slower in-process parsing still loads everything.
+            for chunk in chunks[delivered:]:
+                yield parse_files(self.root, chunk)
 
     # --- turning records into libraries --------------------------------------
 
@@ -193,10 +221,6 @@ class FolderLoader:
         )
 
     def fetch(self, summary: ArticleSummary) -> Article | None:
-        """The full article for the detail pane: from the cache, else from its file."""
-        if self.cache is not None:
-            article = self.cache.detail(self.root, summary)
-            if article is not None:
-                return article
+        """The full article for the detail pane, read from its file (under a millisecond)."""
         outcome = load_file(self.root, summary.path)
         return outcome if isinstance(outcome, Article) else None

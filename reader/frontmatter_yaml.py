@@ -40,18 +40,51 @@ def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 ArticleLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 
-# Where YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) disagree, or where yaml_rs is
-# laxer than PyYAML, the file goes to PyYAML:
+# Where YAML 1.1 (PyYAML) and YAML 1.2 (yaml_rs) read a scalar differently in
+# a way that survives normalisation, or where yaml_rs is laxer than PyYAML, the
+# file goes to PyYAML. Regular expressions over the source would cost more than
+# the fast parse saves, so the checks are substring tests on the source and a
+# look at the values the reader uses in the result (a few µs a file):
 # - a tag (`!!python/object`, `!foo`): PyYAML refuses it, yaml_rs ignores it;
-# - yes/no/on/off/y/n as plain scalars: booleans in 1.1, text in 1.2;
-# - 0o17 octal and other number spellings only one of them knows.
-_NEEDS_REFERENCE = re.compile(
-    r"(?:^|[\s\[{,])!"
-    r"|[:\-\[,]\s*(?:[yY]|[nN]|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF)\s*(?:$|[,\]}#])"
-    r"|[:\-\[,]\s*[-+]?0[oxb]",
-    re.MULTILINE,
-)
+# - 0o17 / 0b101: numbers in 1.2, text in 1.1;
+# - yes/no/on/off/y/n as a plain value: booleans in 1.1, text in 1.2.
+# Differences that normalisation erases (1e3 is 1000 either way) need no check.
+_TAG = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
+_NUMBER_MARKERS = (": 0o", ": 0b", "- 0o", "- 0b")
+_YAML11_WORDS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
 _ACCELERATOR_MAX_CHARS = 64 * 1024
+# An alias bomb unfolds into millions of nodes in yaml_rs (PyYAML shares them):
+# stop early and let PyYAML build it.
+_ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=20_000) if yaml_rs is not None else None
+
+
+def _source_needs_reference(source: str) -> bool:
+    if "!" in source and _TAG.search(source):
+        return True
+    return any(marker in source for marker in _NUMBER_MARKERS)
+
+
+def _result_needs_reference(fields: Any) -> bool:
+    """True if a value the reader uses may be a YAML 1.1 boolean that yaml_rs kept as text."""
+    if not isinstance(fields, dict):
+        return False  # not an article either way; loading rejects it
+    words = _YAML11_WORDS
+    for key, value in fields.items():
+        if key.__class__ is not str or key in words:
+            return True
+        if value.__class__ is str:
+            if value in words:
+                return True
+        elif value.__class__ is list:
+            for item in value:
+                if item.__class__ is str:
+                    if item in words:
+                        return True
+                elif item.__class__ is dict and any(v.__class__ is str and v in words for v in item.values()):
+                    return True
+        elif value.__class__ is dict and any(v.__class__ is str and v in words for v in value.values()):
+            return True
+    return False
 
 
 class ArticleFrontMatter(frontmatter.YAMLHandler):
@@ -70,12 +103,15 @@ def parse_yaml(source: str, *, accelerate: bool = True) -> Any:
         accelerate
         and yaml_rs is not None
         and len(source) <= _ACCELERATOR_MAX_CHARS
-        and not _NEEDS_REFERENCE.search(source)
+        and not _source_needs_reference(source)
     ):
         try:
-            return yaml_rs.loads(source)
+            result = yaml_rs.loads(source, alias_limits=_ALIAS_LIMITS)
         except Exception:  # noqa: BLE001 - any refusal is settled by the reference parser
             pass
+        else:
+            if not _result_needs_reference(result):
+                return result
     return yaml.load(source, Loader=ArticleLoader)  # noqa: S506 - a safe loader
 
 

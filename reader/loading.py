@@ -17,7 +17,6 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from . import frontmatter_yaml
 from .model import Article, LoadError, Provider, RelatedStory
 from .text import (
     MAX_BODY_CHARS,
@@ -45,6 +44,12 @@ _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _RAW_CONTROL_MAP = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 _RAW_CONTROL_MAP.update({c: 0xE000 + c for c in range(0x80, 0xA0)})
 _RAW_CONTROL_MAP.update({0xFFFE: None, 0xFFFF: None})
+# Dropping a raw ESC alone would leave "[31m" behind in the text, so escape
+# sequences go whole first (as text.strip_controls removes them), but never
+# past a line end: an unterminated OSC must not swallow the closing "---".
+_RAW_ESCAPE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[PX^_][^\x1b\n]*(?:\x1b\\)?|[ -/]*[0-~])"
+)
 
 
 class NotAnArticle(Exception):
@@ -134,13 +139,17 @@ def load_file(root: Path, relative: str) -> Article | LoadError | Skipped:
 
 def read_text(path: Path) -> str:
     """The file's text, whatever its encoding, or RejectedFile."""
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the reader forever
-        raise RejectedFile("not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise RejectedFile(f"too large ({info.st_size / 1e6:.1f} MB, limit {MAX_FILE_BYTES // 2**20} MB)")
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RejectedFile("not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise RejectedFile(f"too large ({info.st_size / 1e6:.1f} MB, limit {MAX_FILE_BYTES // 2**20} MB)")
+        data = os.read(fd, MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
     if not data.strip():
         raise RejectedFile("empty file")
     return decode(data)
@@ -169,8 +178,14 @@ def decode(data: bytes) -> str:
 
 def parse_article(text: str, relative: str) -> Article:
     """Turn a file's text into a normalised Article, or raise NotAnArticle/RejectedFile."""
+    # Imported here: the YAML parsers cost start-up time that a warm start,
+    # which parses nothing, should not pay.
+    from . import frontmatter_yaml
+
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if _RAW_CONTROL.search(text):
+        if "\x1b" in text:
+            text = _RAW_ESCAPE.sub("", text)
         text = text.translate(_RAW_CONTROL_MAP)
     try:
         parts = frontmatter_yaml.split(text)
@@ -263,7 +278,12 @@ def to_datetime(value: object) -> datetime | None:
         return None
     if moment.tzinfo is None:  # the format says UTC; a missing zone means UTC
         moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
+    try:
+        # Year 9999 behind UTC (or year 1 ahead of it) has no UTC form: it is
+        # "no date", not a reason to lose the whole article.
+        moment = moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
     return moment if _EARLIEST <= moment < _LATEST else None
 
 

@@ -8,10 +8,8 @@ CLI) has to think about mojibake, terminal escape sequences or bidi tricks.
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import cache
 from urllib.parse import urlsplit, urlunsplit
-
-import ftfy
 
 # ftfy is the cost of repairing text (~160 µs an article). Mojibake is always
 # made of a few tell-tale characters, so a ~3 µs search decides whether ftfy
@@ -23,8 +21,16 @@ _MOJIBAKE_HINT = re.compile("[ÂÃÅÎÏÐÑâï\x80-\x9f\ufffd\ue080-\ue09f]")
 _PARKED_C1 = re.compile("[\ue080-\ue09f]")
 _UNPARK_C1 = {0xE000 + c: c for c in range(0x80, 0xA0)}
 
-# ftfy's defaults would straighten the publisher's curly quotes; we keep them.
-_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+
+@cache
+def _fix_text():
+    """ftfy, imported on first use: it costs ~60 ms of start-up, and a warm
+    start (everything from the cache) never repairs any text."""
+    import ftfy
+
+    # ftfy's defaults would straighten the publisher's curly quotes; we keep them.
+    config = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+    return lambda text: ftfy.fix_text(text, config)
 
 # A terminal escape sequence (CSI, OSC, DCS and friends, in their 7-bit
 # forms) is removed whole, so that no stray "[31m" is left behind.
@@ -32,7 +38,10 @@ _ESCAPE_SEQUENCE = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
     r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
     r"|[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC ... ST
-    r"|[@-Z\\-_])"  # any other two-character escape
+    # Any other escape: intermediates, then a final byte from "0" to "~" (ESC 7,
+    # ESC c and ESC ( B are as common as ESC M; only removing them whole
+    # leaves no stray "(B" behind).
+    r"|[ -/]*[0-~])"
 )
 
 # Every C0 control but tab and newline, DEL, every C1 control, and the
@@ -43,6 +52,13 @@ _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r"\s+")
+# An http(s) URL with a plain host, no port or credentials, and only visible
+# ASCII after it: certainly well-formed.
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.\-]*(?:[/?#][!-~]*)?", re.IGNORECASE)
+_PLAIN_URL_PARTS = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.\-]*)([^?#]*)(\?[^#]*)?(?:#.*)?", re.IGNORECASE)
+# Whitespace, controls and invisible format characters have no place in a URL;
+# nor do the stand-ins loading.py parks raw C1 controls in (\ue080-\ue09f).
+_URL_FORBIDDEN = re.compile("[\\s\x00-\x1f\x7f-\x9f\ue080-\ue09f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 # Bounds per field, so that a hostile file cannot make one article cost
 # seconds to repair or megabytes to keep.
@@ -57,7 +73,7 @@ def repair(text: str) -> str:
     if _MOJIBAKE_HINT.search(text):
         if _PARKED_C1.search(text):
             text = text.translate(_UNPARK_C1)
-        text = ftfy.fix_text(text, _FTFY_CONFIG)
+        text = _fix_text()(text)
     return text
 
 
@@ -76,6 +92,8 @@ def clean_text(value: object, limit: int = MAX_EXCERPT_CHARS) -> str:
         value = str(value)
     if not isinstance(value, str):
         return ""
+    if value.isascii() and value.isprintable():  # most fields: nothing to repair or strip
+        return value.strip()[:limit]
     text = value[: limit * 2]  # repair works on a bounded slice; trimmed below
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = strip_controls(repair(text))
@@ -84,6 +102,8 @@ def clean_text(value: object, limit: int = MAX_EXCERPT_CHARS) -> str:
 
 def clean_line(value: object, limit: int = MAX_LINE_CHARS) -> str:
     """Any value from YAML as one line of safe text: newlines and runs of space folded."""
+    if value.__class__ is str and value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()[:limit]  # the common case: nothing to repair, strip or fold
     return _SPACES.sub(" ", clean_text(value, limit * 2)).strip()[:limit]
 
 
@@ -99,7 +119,9 @@ def safe_url(value: object) -> str | None:
     url = value.strip()
     if not url or len(url) > MAX_URL_CHARS:
         return None
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in url):
+    if _PLAIN_WEB_URL.fullmatch(url):  # the common case, without urlsplit's cost
+        return url
+    if _URL_FORBIDDEN.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -117,6 +139,10 @@ def identity_url(url: str) -> str:
     Scheme and host are case-insensitive, a default port and a fragment say
     nothing about the page, and a trailing slash is the same page.
     """
+    plain = _PLAIN_URL_PARTS.fullmatch(url)
+    if plain is not None:  # the common case, without urlsplit's cost
+        host, path, query = plain.groups()
+        return f"https://{host.lower()}{path.rstrip('/') or '/'}{query or ''}"
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..library import Library
@@ -125,7 +125,6 @@ class ArticleDetail(VerticalScroll):
         yield Static(id="detail-title")
         yield Static(id="detail-meta")
         yield Static(id="detail-excerpt")
-        yield Markdown(id="detail-body", open_links=False)
         yield Static("Related stories", id="detail-related-heading")
         yield RelatedList(id="detail-related")
 
@@ -137,7 +136,6 @@ class ArticleDetail(VerticalScroll):
         title = self.query_one("#detail-title", Static)
         meta = self.query_one("#detail-meta", Static)
         excerpt = self.query_one("#detail-excerpt", Static)
-        body = self.query_one("#detail-body", Markdown)
         heading = self.query_one("#detail-related-heading", Static)
         related = self.query_one("#detail-related", RelatedList)
         related.clear_options()
@@ -145,8 +143,9 @@ class ArticleDetail(VerticalScroll):
         self.scroll_home(animate=False)
         if article is None:
             title.update(Content(message or "No article"))
-            for widget in (meta, excerpt, body, heading, related):
+            for widget in (meta, excerpt, heading, related):
                 widget.display = False
+            self._show_body("")
             return
         title.update(Content(article.title))
         meta.update(meta_content(article))
@@ -156,8 +155,7 @@ class ArticleDetail(VerticalScroll):
         text = article.body
         if len(text) > MAX_BODY_SHOWN:
             text = text[:MAX_BODY_SHOWN] + f"\n\n*… {len(article.body) - MAX_BODY_SHOWN:,} more characters not shown*"
-        body.display = bool(text)
-        body.update(text)
+        self._show_body(text)
         heading.display = related.display = bool(article.related)
         options = []
         for number, story in enumerate(article.related):
@@ -167,6 +165,23 @@ class ArticleDetail(VerticalScroll):
         related.add_options(options)
         heading.update(Content.assemble(("Related stories", "bold"), (f"  {len(options)}", "dim")))
 
+    def _show_body(self, text: str) -> None:
+        """The Markdown body; the Markdown widget is created the first time one is shown.
+
+        It is imported and mounted lazily because it costs ~60 ms of start-up
+        and most articles have no body.
+        """
+        bodies = self.query("#detail-body")
+        if bodies:
+            body = bodies.first()
+            body.display = bool(text)
+            if text:
+                body.update(text)  # type: ignore[attr-defined]
+        elif text:
+            from textual.widgets import Markdown
+
+            self.mount(Markdown(text, id="detail-body", open_links=False), after="#detail-excerpt")
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if self.article is None or event.option_index >= len(self.article.related):
@@ -174,7 +189,7 @@ class ArticleDetail(VerticalScroll):
         story = self.article.related[event.option_index]
         self.post_message(self.RelatedChosen(self, story, self._related_indexes[event.option_index]))
 
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event) -> None:  # Markdown.LinkClicked
         # Links in an untrusted body go through the app's checks, like every other link.
         event.stop()
         self.post_message(self.LinkChosen(self, event.href))
