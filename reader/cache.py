@@ -21,9 +21,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import __version__
 from .model import Article, ArticleSummary, LoadError, Provider
 
-SCHEMA = "reader-cache-4"
+# Rows written by another version may have been normalised by other rules:
+# the version is part of the schema, so an upgrade rebuilds the cache.
+SCHEMA = f"reader-cache-4/{__version__}"
 
 # A record is what a parsing process hands back and what a row holds; it is a
 # plain tuple so it pickles and inserts cheaply.

@@ -49,6 +49,9 @@ PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes star
 # time has passed: a few snapshots in all, not one per chunk, since each
 # costs a pass over everything loaded so far.
 SNAPSHOT_EVERY_S = 1.0
+# What reading a damaged cache raises: SQLite's own errors, or a row whose
+# values are not what we wrote (text for a number, a timestamp out of range).
+_DAMAGED_CACHE = (sqlite3.DatabaseError, ValueError, TypeError, IndexError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class FolderLoader:
         self._builder = SummaryBuilder()
         self._summaries: dict[str, ArticleSummary] = {}
         self._problems: dict[str, Record] = {}
+        self._last: Library | None = None
 
     # --- the public ways to run it -------------------------------------------
 
@@ -93,18 +97,33 @@ class FolderLoader:
         assert library is not None
         return library
 
-    def events(self) -> Iterator[LoadProgress | Library]:
-        cached: dict[str, Record] = {}
+    def first_screen(self) -> Library | None:
+        """The best-rated articles from the cache, for the very first frame (a few ms)."""
+        if self.cache is None:
+            return None
+        try:
+            first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS)
+            # Inside the try: a damaged row fails here, when it becomes a summary.
+            summaries = [SummaryBuilder().summary(r) for r in first]
+        except _DAMAGED_CACHE:
+            return None  # events() finds the damage again and rebuilds the cache
+        if not summaries:
+            return None
+        return self._library(summaries, complete=False)
+
+    def events(self, first_screen: bool = True) -> Iterator[LoadProgress | Library]:
+        # path -> (size, mtime_ns) of what the cache holds; not the records, which
+        # would double the memory of a warm start.
+        cached: dict[str, tuple[int, int]] = {}
         if self.cache is not None:
             yield LoadProgress("cache")
+            if first_screen and (library := self.first_screen()) is not None:
+                yield library
             try:
-                first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS)
-                if first:
-                    yield self._library([self._builder.summary(r) for r in first], complete=False)
                 for record in self.cache.records(self.root):
-                    cached[record[0]] = record
+                    cached[record[0]] = (record[1], record[2])
                     self._take(record)
-            except (sqlite3.DatabaseError, ValueError, TypeError, IndexError):
+            except _DAMAGED_CACHE:
                 # A damaged cache is only a slower start: drop it and parse everything.
                 cached.clear()
                 self._summaries.clear()
@@ -122,8 +141,7 @@ class FolderLoader:
                 return
             if isinstance(found, FileEntry):
                 seen.add(found.path)
-                record = cached.get(found.path)
-                if record is None or record[1] != found.size or record[2] != found.mtime_ns:
+                if cached.get(found.path) != (found.size, found.mtime_ns):
                     to_parse.append(found)
             else:
                 walk_problems.append(found)
@@ -142,7 +160,11 @@ class FolderLoader:
         if self.cancelled.is_set():
             return
         yield LoadProgress("done", len(to_parse), len(to_parse))
-        yield self._snapshot(complete=True)
+        if not to_parse and not gone and not walk_problems and self._last is not None:
+            self._last.complete = True  # nothing changed since the cache: no need to re-index
+            yield self._last
+        else:
+            yield self._snapshot(complete=True)
 
     # --- parsing -------------------------------------------------------------
 
@@ -208,7 +230,8 @@ class FolderLoader:
 
     def _snapshot(self, complete: bool) -> Library:
         summaries = [self._summaries[path] for path in sorted(self._summaries)]
-        return self._library(summaries, complete)
+        self._last = self._library(summaries, complete)
+        return self._last
 
     def _library(self, summaries: list[ArticleSummary], complete: bool) -> Library:
         problems = [self._problems[path] for path in sorted(self._problems)]

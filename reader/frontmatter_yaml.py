@@ -10,6 +10,7 @@ with PyYAML, and anything it refuses or might read differently goes to PyYAML.
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Any
 
 import frontmatter
@@ -46,12 +47,20 @@ ArticleLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 # the fast parse saves, so the checks are substring tests on the source and a
 # look at the values the reader uses in the result (a few µs a file):
 # - a tag (`!!python/object`, `!foo`): PyYAML refuses it, yaml_rs ignores it;
-# - 0o17 / 0b101: numbers in 1.2, text in 1.1;
-# - yes/no/on/off/y/n as a plain value: booleans in 1.1, text in 1.2.
-# Differences that normalisation erases (1e3 is 1000 either way) need no check.
+# - 0o17 / 0b101: numbers in 1.2, text in 1.1; 012 is 10 in 1.1, 12 in 1.2,
+#   and 08 is text in 1.1 (so a value starting 0 and a digit goes to PyYAML);
+# - yes/no/on/off/y/n as a plain value: booleans in 1.1, text in 1.2;
+# - 1:20 (base 60) is 80 in 1.1, text in 1.2; 1e3 is a float in 1.2, text in
+#   1.1 ("title: 12:30" would otherwise differ with the parser that read it).
+# Differences that normalisation erases need no check.
 _TAG = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
-_NUMBER_MARKERS = (": 0o", ": 0b", "- 0o", "- 0b")
+# Three substring tests (as cheap as the 0o/0b ones were) find a value that
+# may start with 0; the pattern then confirms it, so that the many files with
+# "quality: 0" or "heat: 0" keep the fast parser.
+_NUMBER_MARKERS = (" 0", "[0", ",0")
+_LEADING_ZERO = re.compile(r"[ \[,]0[0-9_ob]")
 _YAML11_WORDS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _ACCELERATOR_MAX_CHARS = 64 * 1024
 # An alias bomb unfolds into millions of nodes in yaml_rs (PyYAML shares them):
 # stop early and let PyYAML build it.
@@ -61,28 +70,50 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=20_000) if yaml_rs
 def _source_needs_reference(source: str) -> bool:
     if "!" in source and _TAG.search(source):
         return True
-    return any(marker in source for marker in _NUMBER_MARKERS)
+    return any(marker in source for marker in _NUMBER_MARKERS) and _LEADING_ZERO.search(source) is not None
+
+
+def _read_otherwise(value: Any) -> bool:
+    """True for a scalar PyYAML may read differently: a 1.1 boolean word or a
+    base-60 number that yaml_rs kept as text (or as a time: 12:30:00), or a
+    float (1e3 is text in 1.1)."""
+    if value.__class__ is str:
+        return value in _YAML11_WORDS or (
+            ":" in value and value[:1] in "+-0123456789" and _SEXAGESIMAL.fullmatch(value) is not None
+        )
+    return value.__class__ is float or value.__class__ is time
+
+
+def _record_needs_reference(record: dict) -> bool:
+    """The same for a related story, whose provider is one level deeper."""
+    for value in record.values():
+        if value.__class__ is dict:
+            if any(_read_otherwise(v) for v in value.values()):
+                return True
+        elif _read_otherwise(value):
+            return True
+    return False
 
 
 def _result_needs_reference(fields: Any) -> bool:
-    """True if a value the reader uses may be a YAML 1.1 boolean that yaml_rs kept as text."""
+    """True if a value the reader uses may read differently in PyYAML (see above)."""
     if not isinstance(fields, dict):
         return False  # not an article either way; loading rejects it
     words = _YAML11_WORDS
     for key, value in fields.items():
         if key.__class__ is not str or key in words:
             return True
-        if value.__class__ is str:
-            if value in words:
-                return True
-        elif value.__class__ is list:
+        if value.__class__ is list:
             for item in value:
-                if item.__class__ is str:
-                    if item in words:
+                if item.__class__ is dict:
+                    if _record_needs_reference(item):
                         return True
-                elif item.__class__ is dict and any(v.__class__ is str and v in words for v in item.values()):
+                elif _read_otherwise(item):
                     return True
-        elif value.__class__ is dict and any(v.__class__ is str and v in words for v in value.values()):
+        elif value.__class__ is dict:
+            if _record_needs_reference(value):
+                return True
+        elif _read_otherwise(value):
             return True
     return False
 

@@ -55,7 +55,9 @@ _SPACES = re.compile(r"\s+")
 # An http(s) URL with a plain host, no port or credentials, and only visible
 # ASCII after it: certainly well-formed.
 _PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.\-]*(?:[/?#][!-~]*)?", re.IGNORECASE)
-_PLAIN_URL_PARTS = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.\-]*)([^?#]*)(\?[^#]*)?(?:#.*)?", re.IGNORECASE)
+# The path must start right after the host: "host:80/x" or "user@host/x" take
+# the slow path, or the port or the host would end up in the identity's path.
+_PLAIN_URL_PARTS = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.\-]*)(/[^?#]*|)(\?[^#]*)?(?:#.*)?", re.IGNORECASE)
 # Whitespace, controls and invisible format characters have no place in a URL;
 # nor do the stand-ins loading.py parks raw C1 controls in (\ue080-\ue09f).
 _URL_FORBIDDEN = re.compile("[\\s\x00-\x1f\x7f-\x9f\ue080-\ue09f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
@@ -142,7 +144,8 @@ def identity_url(url: str) -> str:
     plain = _PLAIN_URL_PARTS.fullmatch(url)
     if plain is not None:  # the common case, without urlsplit's cost
         host, path, query = plain.groups()
-        return f"https://{host.lower()}{path.rstrip('/') or '/'}{query or ''}"
+        # An empty query ("x?") is no query, as urlunsplit has it below.
+        return f"https://{host.lower()}{path.rstrip('/') or '/'}{query if query and query != '?' else ''}"
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port

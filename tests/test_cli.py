@@ -1,0 +1,365 @@
+"""reader.cli: `reader list`, `reader check`, and `python -m reader`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import front_matter, write_article
+
+from reader.cache import default_cache_path
+from reader.cli import EXIT_NO_FOLDER, EXIT_OK, EXIT_REJECTED, main
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data"
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+SECURED = "c2VjcmV0IHBheWxvYWQ=;aXY="
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    root = tmp_path / "articles"
+    write_article(
+        root,
+        "2021/06/ai-one.md",
+        "---\n"
+        'title: "AI one"\n'
+        "quality: 80\nheat: 10\n"
+        "publishedDateTime: 2021-06-23T04:14:00Z\n"
+        'webUrl: "https://news.example.com/ai-one"\n'
+        'originalUrl: "https://publisher.example/ai-one"\n'
+        "provider: {name: Wire, domain: wire.example}\n"
+        "topics: [AI, Robotics]\n"
+        f'secured: "{SECURED}"\n'
+        "related:\n"
+        '  - title: "AI two, in this library"\n'
+        '    webUrl: "https://NEWS.example.com/ai-two/"\n'
+        '  - title: "Elsewhere"\n'
+        '    webUrl: "https://elsewhere.example/x"\n'
+        '  - title: "Bad link"\n'
+        '    webUrl: "javascript:alert(1)"\n'
+        "---\n",
+    )
+    write_article(
+        root,
+        "2021/06/ai-two.txt",
+        front_matter(
+            title='"AI two"',
+            quality=60,
+            heat=90,
+            publishedDateTime="2021-06-20",
+            webUrl='"https://news.example.com/ai-two"',
+            topics="AI",
+        ),
+    )
+    write_article(
+        root,
+        "2021/07/space.md",
+        front_matter(
+            title='"Space story"', quality=95, heat=-1, published="false", topics="[Space]", provider='"Orbit"'
+        ),
+    )
+    write_article(root, "2021/07/undated.markdown", front_matter(title='"Undated AI"', topics="[AI]", heat=50))
+    write_article(root, "README.md", "# About\n")
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def table_titles(out: str) -> list[str]:
+    lines = out.rstrip("\n").split("\n")
+    return [line.split("  ")[-1].strip() for line in lines[1:-1]]
+
+
+# --- reader list ----------------------------------------------------------------------------
+
+
+def test_list_prints_a_table_with_a_header_and_a_count(capsys, library):
+    code, out, err = run(capsys, "list", str(library))
+    assert code == EXIT_OK
+    lines = out.rstrip("\n").split("\n")
+    assert lines[0].split() == ["QUAL", "HEAT", "DATE", "PROVIDER", "TITLE"]
+    assert lines[-1] == "4 articles"
+    assert len(lines) == 6
+    assert "Space story" in lines[1] and "[draft]" in lines[1]  # quality 95 first; a draft says so
+    assert "2021-06-23" in out
+    assert err == ""
+
+
+def test_list_table_marks_missing_values(capsys, library):
+    _, out, _ = run(capsys, "list", str(library), "--sort", "title")
+    row = next(line for line in out.splitlines() if "Undated AI" in line)
+    assert row.split()[:3] == ["-", "50", "-"]  # no quality, heat 50, no date
+
+
+def test_list_default_order_is_quality(capsys, library):
+    _, out, _ = run(capsys, "list", str(library))
+    assert [t.replace("[draft] ", "") for t in table_titles(out)] == ["Space story", "AI one", "AI two", "Undated AI"]
+
+
+def test_list_by_topic_and_heat(capsys, library):
+    code, out, _ = run(capsys, "list", str(library), "--topic", "AI", "--sort", "heat")
+    assert code == EXIT_OK
+    assert table_titles(out) == ["AI two", "Undated AI", "AI one"]
+    assert out.rstrip().endswith("3 articles")
+
+
+def test_list_topic_is_found_regardless_of_case(capsys, library):
+    code, out, _ = run(capsys, "list", str(library), "--topic", "robotics")
+    assert code == EXIT_OK
+    assert table_titles(out) == ["AI one"]
+
+
+def test_list_an_unknown_topic_is_an_error(capsys, library):
+    code, out, err = run(capsys, "list", str(library), "--topic", "Nothing")
+    assert code == EXIT_REJECTED
+    assert "Nothing" in err
+    assert out == ""
+
+
+def test_list_limit(capsys, library):
+    _, out, _ = run(capsys, "list", str(library), "--limit", "2")
+    assert table_titles(out) == ["[draft] Space story", "AI one"]
+    assert out.rstrip().endswith("2 articles")
+    _, out, _ = run(capsys, "list", str(library), "--limit", "0", "--json")
+    assert json.loads(out) == []
+
+
+def test_list_by_date_puts_undated_last(capsys, library):
+    _, out, _ = run(capsys, "list", str(library), "--sort", "date", "--json")
+    assert [row["title"] for row in json.loads(out)][-1] in ("Undated AI", "Space story")
+    dates = [row["published_at"] for row in json.loads(out)]
+    known = [d for d in dates if d is not None]
+    assert dates[: len(known)] == sorted(known, reverse=True)
+
+
+def test_list_json_fields(capsys, library):
+    code, out, _ = run(capsys, "list", str(library), "--json", "--topic", "AI", "--sort", "quality")
+    assert code == EXIT_OK
+    rows = json.loads(out)
+    assert [row["title"] for row in rows] == ["AI one", "AI two", "Undated AI"]
+    one = rows[0]
+    required = {
+        "id",
+        "path",
+        "title",
+        "excerpt",
+        "category",
+        "type",
+        "quality",
+        "heat",
+        "published",
+        "published_at",
+        "provider",
+        "topics",
+        "url",
+        "web_url",
+        "related",
+    }
+    assert required <= set(one)
+    assert one["id"] == "https://news.example.com/ai-one"
+    assert one["path"] == "2021/06/ai-one.md"
+    assert one["quality"] == 80 and one["heat"] == 10
+    assert one["published"] is True
+    assert one["published_at"] == "2021-06-23T04:14:00Z"
+    assert one["provider"] == {"name": "Wire", "domain": "wire.example"}
+    assert one["topics"] == ["AI", "Robotics"]
+    assert one["url"] == "https://publisher.example/ai-one"  # originalUrl first
+    assert one["web_url"] == "https://news.example.com/ai-one"
+    assert [(r["title"], r["url"], r["article_id"]) for r in one["related"]] == [
+        ("AI two, in this library", "https://NEWS.example.com/ai-two/", "https://news.example.com/ai-two"),
+        ("Elsewhere", "https://elsewhere.example/x", None),
+        ("Bad link", None, None),
+    ]
+    undated = rows[2]
+    assert undated["published_at"] is None
+    assert undated["quality"] is None
+    assert undated["url"] is None and undated["web_url"] is None
+    assert undated["id"] == undated["path"] == "2021/07/undated.markdown"
+
+
+def test_list_json_heat_minus_one_is_null_and_drafts_say_so(capsys, library):
+    _, out, _ = run(capsys, "list", str(library), "--json", "--topic", "Space")
+    (row,) = json.loads(out)
+    assert row["heat"] is None
+    assert row["published"] is False
+    assert row["provider"] == {"name": "Orbit", "domain": ""}
+
+
+def test_list_json_types_and_formats_on_the_sample(capsys):
+    code, out, _ = run(capsys, "list", str(SAMPLE), "--json", "--no-cache")
+    assert code == EXIT_OK
+    rows = json.loads(out)
+    assert len(rows) >= 40
+    for row in rows:
+        assert "\\" not in row["path"] and not row["path"].startswith("/")
+        assert row["published_at"] is None or ISO_Z.fullmatch(row["published_at"])
+        assert row["quality"] is None or isinstance(row["quality"], int)
+        assert row["heat"] is None or (isinstance(row["heat"], int) and row["heat"] >= 0)
+        assert isinstance(row["topics"], list) and all(isinstance(t, str) for t in row["topics"])
+        assert set(row["provider"]) == {"name", "domain"}
+        assert row["url"] is None or row["url"].startswith(("http://", "https://"))
+        for story in row["related"]:
+            assert {"title", "url", "article_id"} <= set(story)
+    seed = next(row for row in rows if row["path"] == "2021/06/000_3a2cf1b7735a9b42.txt")
+    assert seed["heat"] is None
+    assert seed["excerpt"].startswith("EU’s")
+
+
+def test_list_json_never_shows_the_secured_payload(capsys, library):
+    _, out, _ = run(capsys, "list", str(library), "--json")
+    assert SECURED not in out
+    assert all("secured" not in row for row in json.loads(out))
+
+
+def test_list_output_has_no_control_characters(capsys, tmp_path):
+    root = tmp_path / "articles"
+    write_article(root, "evil.md", '---\ntitle: "Evil \\e[2J\\e]0;owned\\a title\\u202e"\nexcerpt: "x\\x9b31m"\n---\n')
+    for argv in (["list", str(root)], ["list", str(root), "--json"]):
+        _, out, _ = run(capsys, *argv)
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+        assert "Evil" in out
+
+
+# --- reader check ----------------------------------------------------------------------------------
+
+
+def test_check_on_the_bundled_sample_exits_0(capsys):
+    code, out, _ = run(capsys, "check", str(SAMPLE))
+    assert code == EXIT_OK
+    lines = out.rstrip("\n").split("\n")
+    assert len(lines) == 1
+    assert re.fullmatch(r"\d+ articles loaded, 0 files rejected, 0 duplicates, 1 other files skipped", lines[0])
+
+
+def test_check_reports_each_broken_file_on_one_line_and_exits_1(capsys, library):
+    broken = {
+        "2021/06/invalid.md": "---\ntitle: [unclosed\n---\n",
+        "2021/07/binary.md": b"\x89PNG\r\n\x1a\n\x00\x00",
+        "deep/er/open.txt": "---\ntitle: never closed\n",
+        "list.md": "---\n- a\n- b\n---\n",
+    }
+    for name, text in broken.items():
+        write_article(library, name, text)
+    code, out, _ = run(capsys, "check", str(library))
+    assert code == EXIT_REJECTED
+    lines = out.rstrip("\n").split("\n")
+    assert len(lines) == len(broken) + 1
+    for line in lines[:-1]:
+        path, _, reason = line.partition(": ")
+        assert path in broken and reason
+    assert sorted(line.partition(": ")[0] for line in lines[:-1]) == sorted(broken)
+    assert lines[-1] == "4 articles loaded, 4 files rejected, 0 duplicates, 1 other files skipped"
+
+
+def test_check_lists_duplicates_but_they_do_not_fail_it(capsys, library):
+    write_article(library, "2021/copy.md", front_matter(title="Copy", webUrl='"https://News.Example.com/ai-two/"'))
+    code, out, _ = run(capsys, "check", str(library))
+    assert code == EXIT_OK
+    lines = out.rstrip("\n").split("\n")
+    assert lines[-1].startswith("4 articles loaded, 0 files rejected, 1 duplicates")
+    assert any(line.endswith(("duplicate of 2021/06/ai-two.txt", "duplicate of 2021/copy.md")) for line in lines[:-1])
+
+
+def test_a_missing_folder_exits_2(capsys, tmp_path):
+    for command in ("list", "check"):
+        code, out, err = run(capsys, command, str(tmp_path / "nope"))
+        assert code == EXIT_NO_FOLDER
+        assert "nope" in err
+        assert out == ""
+
+
+def test_a_file_instead_of_a_folder_exits_2(capsys, tmp_path):
+    path = write_article(tmp_path, "one.md", front_matter(title="T"))
+    code, _, err = run(capsys, "check", str(path))
+    assert code == EXIT_NO_FOLDER
+    assert err
+
+
+# --- the cache from the command line ------------------------------------------------------------------
+
+
+def test_list_uses_the_cache_in_the_cache_folder(capsys, library):
+    cache = default_cache_path()
+    assert not cache.exists()
+    first = run(capsys, "list", str(library), "--json")
+    assert cache.exists()
+    assert not str(cache).startswith(str(library))
+    assert run(capsys, "list", str(library), "--json") == first
+
+
+def test_no_cache_neither_reads_nor_writes_it(capsys, library):
+    cache = default_cache_path()
+    code, out, _ = run(capsys, "list", str(library), "--no-cache")
+    assert code == EXIT_OK
+    assert out.rstrip().endswith("4 articles")
+    assert not cache.exists()
+    code, _, _ = run(capsys, "check", str(library), "--no-cache")
+    assert code == EXIT_OK
+    assert not cache.exists()
+
+
+def test_no_cache_ignores_a_stale_cache(capsys, library):
+    run(capsys, "list", str(library))
+    path = library / "2021" / "07" / "space.md"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Space story", "Other story"))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and same mtime: the cache cannot tell
+    _, cached, _ = run(capsys, "list", str(library))
+    assert "Space story" in cached
+    _, fresh, _ = run(capsys, "list", str(library), "--no-cache")
+    assert "Other story" in fresh and "Space story" not in fresh
+
+
+def test_the_cli_never_writes_into_the_articles_folder(capsys, library):
+    before = sorted((str(p), p.stat().st_mtime_ns) for p in library.rglob("*"))
+    run(capsys, "list", str(library))
+    run(capsys, "list", str(library), "--json")
+    run(capsys, "check", str(library))
+    assert sorted((str(p), p.stat().st_mtime_ns) for p in library.rglob("*")) == before
+
+
+# --- python -m reader ------------------------------------------------------------------------------
+
+
+def _python_m_reader(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reader", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+def test_python_m_reader_help():
+    result = _python_m_reader("--help")
+    assert result.returncode == 0, result.stderr
+    for word in ("list", "check", "PATH"):
+        assert word in result.stdout
+
+
+def test_python_m_reader_version():
+    result = _python_m_reader("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("reader ")
+
+
+def test_python_m_reader_check_exit_codes(tmp_path):
+    assert _python_m_reader("check", str(SAMPLE), "--no-cache").returncode == 0
+    write_article(tmp_path, "bad.md", "---\n[\n---\n")
+    result = _python_m_reader("check", str(tmp_path), "--no-cache")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith("bad.md: ")
+    assert _python_m_reader("check", str(tmp_path / "missing")).returncode == 2
