@@ -55,11 +55,28 @@ class LoadFailed(Message):
     reason: str
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    While Textual runs, ``sys.stderr`` is a capture object whose ``fileno()``
+    is -1; the tracker passes that number to its process, and the first
+    process pool (a cold load of 2,000+ files) then fails with "bad value(s)
+    in fds_to_keep". Started here, on the UI thread before the loading worker
+    exists, it gets the real stderr (or none). It costs well under a millisecond.
+    """
+    import contextlib
+    import sys
+    from multiprocessing import resource_tracker
+
+    with contextlib.redirect_stderr(sys.__stderr__), contextlib.suppress(Exception):
+        resource_tracker.ensure_running()  # if it cannot start now, the pool tries again
+
+
 class ListHeading(Static):
     """The column names above the list, matching its row layout at the current width."""
 
     def on_resize(self) -> None:
-        self.update(header_cells(self.size.width))
+        self.update(header_cells(self.size.width - 1))  # the list's scrollbar takes a column
 
 
 class ReaderApp(App[None]):
@@ -67,7 +84,7 @@ class ReaderApp(App[None]):
 
     TITLE = "reader"
     CSS_PATH = [bundled_path("styles") / "reader.tcss"]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (100, "-narrow"), (150, "-wide")]
 
     BINDINGS = [
         Binding("s", "cycle_sort", "Sort", id="sort.cycle"),
@@ -140,23 +157,41 @@ class ReaderApp(App[None]):
         self.detail.border_title = "Article"
         self.article_list.focus()
         self._update_status()
+        self._show_first_screen()
+        _start_resource_tracker()
         self.load_library()
 
     # --- loading -------------------------------------------------------------
+
+    def _open_cache(self) -> ArticleCache | None:
+        if not self.use_cache:
+            return None
+        try:
+            return ArticleCache(self.cache_path or default_cache_path())
+        except Exception as error:  # noqa: BLE001 - no cache means slower, never broken
+            self.post_message(LoadFailed(f"cache unavailable, loading without it: {error}"))
+            return None
+
+    def _show_first_screen(self) -> None:
+        """Rows in the very first frame: one indexed query of the cache, a few milliseconds."""
+        cache = self._open_cache()
+        if cache is None:
+            return
+        try:
+            first = FolderLoader(self.root, cache).first_screen()
+        finally:
+            cache.close()
+        if first is not None:
+            self.on_library_loaded(LibraryLoaded(first))
 
     @work(thread=True, exclusive=True, name="load library")
     def load_library(self) -> None:
         """Parse (or read from the cache) off the UI thread; hand over libraries as they grow."""
         worker = get_current_worker()
-        try:
-            cache = ArticleCache(self.cache_path or default_cache_path()) if self.use_cache else None
-        except Exception as error:  # noqa: BLE001 - no cache means slower, never broken
-            self.post_message(LoadFailed(f"cache unavailable, loading without it: {error}"))
-            cache = None
-        loader = FolderLoader(self.root, cache, workers=self.parse_workers)
+        loader = FolderLoader(self.root, self._open_cache(), workers=self.parse_workers)
         last_progress = 0.0
         try:
-            for event in loader.events():
+            for event in loader.events(first_screen=False):
                 if worker.is_cancelled:
                     loader.cancelled.set()
                     return
@@ -353,7 +388,9 @@ class ReaderApp(App[None]):
         def live(widget) -> list[tuple[str, Binding]]:
             return [(key, b) for key, bindings in widget._bindings.key_to_bindings.items() for b in bindings]
 
-        display = self.get_key_display
+        def display(key: str) -> str:  # Textual's get_key_display takes a Binding, not a key
+            return self.get_key_display(Binding(key, ""))
+
         sections = [
             ("Everywhere", describe_bindings(live(self) + [("ctrl+p", Binding("ctrl+p", "command_palette", "Command palette"))], display)),
             ("Article list", describe_bindings(live(self.article_list), display)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -118,11 +119,21 @@ class ArticleCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError:
-            self._discard()
-            self._db = self._open()
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                self._db = self._open()
+                return
+            except sqlite3.DatabaseError as error:
+                if _is_busy(error) and attempt < _OPEN_ATTEMPTS - 1:
+                    # Another reader holds the file (it is starting too): wait,
+                    # never delete a cache that someone else is using.
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                if _is_busy(error):
+                    raise
+                break
+        self._discard()  # not a database, damaged, or another version's: rebuild
+        self._db = self._open()
 
     # --- opening, and refusing what we did not write -------------------------
 
@@ -245,6 +256,14 @@ class _Transaction:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+_OPEN_ATTEMPTS = 20
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def _is_busy(error: sqlite3.DatabaseError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES or "locked" in str(error)
 
 
 def record_error(record: Record) -> LoadError:

@@ -61,6 +61,13 @@ class LoadProgress:
     total: int = 0
 
 
+def start_parsing_process() -> None:
+    """Set up a parsing process: the fast YAML parser is safe to use there (see frontmatter_yaml)."""
+    from . import frontmatter_yaml
+
+    frontmatter_yaml.enable_accelerator()
+
+
 def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
     """Parse some files into records. Runs in a worker process, so it takes and returns plain data."""
     records = []
@@ -204,7 +211,9 @@ class FolderLoader:
         context = multiprocessing.get_context("spawn")
         delivered = 0
         try:
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=start_parsing_process
+            ) as pool:
                 try:
                     for records in pool.map(parse_files, [self.root] * len(chunks), chunks):
                         delivered += 1

@@ -10,6 +10,7 @@ with PyYAML, and anything it refuses or might read differently goes to PyYAML.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import time
 from typing import Any
 
@@ -64,7 +65,21 @@ _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _ACCELERATOR_MAX_CHARS = 64 * 1024
 # An alias bomb unfolds into millions of nodes in yaml_rs (PyYAML shares them):
 # stop early and let PyYAML build it.
-_ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=20_000) if yaml_rs is not None else None
+_ALIAS_REPLAY_LIMIT = 20_000
+# yaml_rs is used only where enable_accelerator() was called: in the parsing
+# processes of a large cold load (folder_loader). In the app's own process it
+# crashed in native code (a segfault in a worker thread, after several apps had
+# run in one test process; not reproduced alone). In a parsing process a crash
+# costs only the fall-back to in-process PyYAML; in the app it would end the
+# user's session. The lock keeps it to one parse at a time all the same.
+_accelerate = False
+_ACCELERATOR_LOCK = threading.Lock()
+
+
+def enable_accelerator() -> None:
+    """Use yaml_rs in this process from now on (where it is installed)."""
+    global _accelerate
+    _accelerate = yaml_rs is not None
 
 
 def _source_needs_reference(source: str) -> bool:
@@ -128,8 +143,13 @@ class ArticleFrontMatter(frontmatter.YAMLHandler):
 HANDLER = ArticleFrontMatter()
 
 
-def parse_yaml(source: str, *, accelerate: bool = True) -> Any:
-    """Parse one front matter; raises ``yaml.YAMLError`` (or ValueError) when it is not YAML."""
+def parse_yaml(source: str, *, accelerate: bool | None = None) -> Any:
+    """Parse one front matter; raises ``yaml.YAMLError`` (or ValueError) when it is not YAML.
+
+    ``accelerate``: try yaml_rs first; by default, where ``enable_accelerator`` was called.
+    """
+    if accelerate is None:
+        accelerate = _accelerate
     if (
         accelerate
         and yaml_rs is not None
@@ -137,7 +157,9 @@ def parse_yaml(source: str, *, accelerate: bool = True) -> Any:
         and not _source_needs_reference(source)
     ):
         try:
-            result = yaml_rs.loads(source, alias_limits=_ALIAS_LIMITS)
+            with _ACCELERATOR_LOCK:
+                limits = yaml_rs.AliasLimits(max_total_replayed_events=_ALIAS_REPLAY_LIMIT)
+                result = yaml_rs.loads(source, alias_limits=limits)
         except Exception:  # noqa: BLE001 - any refusal is settled by the reference parser
             pass
         else:

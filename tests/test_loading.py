@@ -1060,7 +1060,7 @@ def test_accelerator_agrees_with_the_reference_on_the_sample():
         if path.suffix not in (".md", ".txt", ".markdown") or path.name == "README.md":
             continue
         source = _front_matter_of(path)
-        assert frontmatter_yaml.parse_yaml(source) == frontmatter_yaml.parse_yaml(source, accelerate=False), path
+        assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(source, accelerate=False), path
         compared += 1
     assert compared >= 40
 
@@ -1073,10 +1073,11 @@ def test_accelerator_agrees_with_the_reference_on_a_generated_corpus(tmp_path):
     assert len(paths) == 300
     for path in paths:
         source = _front_matter_of(path)
-        assert frontmatter_yaml.parse_yaml(source) == frontmatter_yaml.parse_yaml(source, accelerate=False), path
+        assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(source, accelerate=False), path
 
 
 def test_the_sample_loads_the_same_with_and_without_the_accelerator(monkeypatch):
+    monkeypatch.setattr(frontmatter_yaml, "_accelerate", True)
     fast = FolderLoader(SAMPLE, workers=1).load()
     monkeypatch.setattr(frontmatter_yaml, "yaml_rs", None)
     slow = FolderLoader(SAMPLE, workers=1).load()
@@ -1095,13 +1096,13 @@ def test_tagged_input_goes_to_the_reference_parser(source):
     with pytest.raises(yaml.YAMLError):
         frontmatter_yaml.parse_yaml(source, accelerate=False)
     with pytest.raises(yaml.YAMLError):
-        frontmatter_yaml.parse_yaml(source)
+        frontmatter_yaml.parse_yaml(source, accelerate=True)
 
 
 def test_a_harmless_standard_tag_gives_the_reference_result():
     source = "title: !!str 2021\nquality: !!int '71'\n"
     assert (
-        frontmatter_yaml.parse_yaml(source)
+        frontmatter_yaml.parse_yaml(source, accelerate=True)
         == frontmatter_yaml.parse_yaml(source, accelerate=False)
         == {
             "title": "2021",
@@ -1129,7 +1130,7 @@ def test_a_harmless_standard_tag_gives_the_reference_result():
     ],
 )
 def test_yaml11_words_and_numbers_give_the_reference_result(source):
-    assert frontmatter_yaml.parse_yaml(source) == frontmatter_yaml.parse_yaml(source, accelerate=False)
+    assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(source, accelerate=False)
 
 
 def test_yes_no_published_is_a_boolean(tmp_path):
@@ -1139,7 +1140,7 @@ def test_yes_no_published_is_a_boolean(tmp_path):
 
 def test_a_date_is_the_same_from_either_parser():
     source = "publishedDateTime: 2021-06-23T04:14:00Z\nd: 2021-06-23\nbad: 2021-13-45\n"
-    assert frontmatter_yaml.parse_yaml(source) == frontmatter_yaml.parse_yaml(source, accelerate=False)
+    assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(source, accelerate=False)
 
 
 @pytest.mark.parametrize(
@@ -1158,6 +1159,7 @@ def test_a_date_is_the_same_from_either_parser():
 )
 def test_the_accelerator_gives_the_same_article_as_the_reference(tmp_path, monkeypatch, line):
     text = f"---\n{line}\nwebUrl: https://example.com/a\n---\n"
+    monkeypatch.setattr(frontmatter_yaml, "_accelerate", True)
     fast = load_article(tmp_path, text)
     monkeypatch.setattr(frontmatter_yaml, "yaml_rs", None)
     assert load_article(tmp_path, text) == fast

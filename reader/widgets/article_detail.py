@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from ..library import Library
 from ..model import Article, RelatedStory
-from .article_list import relative_date
+from .article_list import age
 
 # Markdown rendering is the slow part of showing an article; an enormous body
 # is cut (with a note) rather than making every key press wait for it.
@@ -25,9 +25,7 @@ MAX_BODY_SHOWN = 30_000
 def _date_line(moment: datetime | None) -> str:
     if moment is None:
         return "no date"
-    local = moment.astimezone().strftime("%a %d %b %Y, %H:%M")
-    relative = relative_date(moment, datetime.now(timezone.utc))
-    return local if relative[:1].isdigit() and "-" in relative else f"{local} ({relative} ago)"
+    return f"{moment.astimezone().strftime('%a %d %b %Y, %H:%M')} ({age(moment)})"
 
 
 def _score(value: int | None) -> str:

@@ -32,6 +32,13 @@ _BAR = " ▁▂▃▄▅▆▇█"
 _ROW_CACHE_SIZE = 512
 
 
+def fit(text: str, width: int) -> str:
+    """Exactly ``width`` cells: padded, or cut with an ellipsis (wide characters count twice)."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
+
+
 def score_cell(value: int | None, scale: int = 100) -> tuple[str, float | None]:
     """A one-cell bar and the number, e.g. ``▆ 78``; ``  -`` without data."""
     if value is None:
@@ -53,6 +60,19 @@ def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
     if 0 <= seconds < 7 * 86400:
         return f"{int(seconds // 86400)}d"
     return moment.astimezone().strftime("%Y-%m-%d")
+
+
+def age(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago, in words a reader takes in at once: ``3 hours ago``, ``5 years ago``."""
+    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    if seconds < 0:
+        return "in the future"
+    for unit, size in (("year", 365.25 * 86400), ("month", 30.44 * 86400), ("week", 7 * 86400),
+                       ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -241,10 +261,10 @@ class ArticleList(ScrollView, can_focus=True):
         marker = "◌ " if article.is_draft else "  "
         segments = [
             Segment(marker, base + style("article-list--draft")),
-            Segment(set_cell_size(article.title, title_width), base + (style("article-list--draft") if article.is_draft else Style())),
+            Segment(fit(article.title, title_width), base + (style("article-list--draft") if article.is_draft else Style())),
         ]
         if provider_width:
-            segments.append(Segment(" " + set_cell_size(article.provider.label, provider_width), base + style("article-list--provider")))
+            segments.append(Segment(" " + fit(article.provider.label, provider_width), base + style("article-list--provider")))
         segments += [
             Segment(f" {date:>10}", base + style("article-list--date")),
             Segment(f" {quality}", base + self._level_style("score", quality_level)),
