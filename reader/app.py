@@ -392,7 +392,7 @@ class ReaderApp(App[None]):
             return self.get_key_display(Binding(key, ""))
 
         sections = [
-            ("Everywhere", describe_bindings(live(self) + [("ctrl+p", Binding("ctrl+p", "command_palette", "Command palette"))], display)),
+            ("Everywhere", describe_bindings(live(self), display)),
             ("Article list", describe_bindings(live(self.article_list), display)),
             ("Topic tree", describe_bindings(live(self.tree), display)),
             ("Related stories", describe_bindings(live(self.query_one(RelatedList)), display)),

@@ -168,8 +168,7 @@ class FolderLoader:
             return
         yield LoadProgress("done", len(to_parse), len(to_parse))
         if not to_parse and not gone and not walk_problems and self._last is not None:
-            self._last.complete = True  # nothing changed since the cache: no need to re-index
-            yield self._last
+            yield self._last.completed()  # nothing changed since the cache: no need to re-index
         else:
             yield self._snapshot(complete=True)
 

@@ -10,6 +10,7 @@ its members sorted by their global rank, which is cheap and also cached.
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -201,6 +202,15 @@ class Library:
                 ordered = head + ordered[split:]
             self._views[cache_key] = ordered
         return ordered
+
+    def completed(self) -> Library:
+        """This library marked complete, sharing every index (the loader found nothing new).
+
+        A copy, not a change: the UI may be reading this object from another thread.
+        """
+        twin = copy.copy(self)
+        twin.complete = True
+        return twin
 
     def prepare(self, keys: Iterable[SortKey] = tuple(SortKey)) -> None:
         """Compute the global orders ahead of time (from a worker thread), so a sort switch is instant."""

@@ -14,17 +14,24 @@ from textual.widgets import Static
 Section = tuple[str, list[tuple[str, str]]]
 
 
+# Sideways scrolling, inherited from ScrollView, does nothing in panes that never
+# overflow sideways: listing it would only mislead.
+_NOT_USEFUL = frozenset({"scroll_left", "scroll_right", "page_left", "page_right"})
+
+
 def describe_bindings(bindings: Iterable[tuple[str, Binding]], key_display) -> list[tuple[str, str]]:
     """(keys, description) per action; several keys for one action are shown together."""
-    grouped: dict[tuple[str, str], list[str]] = {}
+    grouped: dict[str, tuple[str, list[str]]] = {}
     for key, binding in bindings:
-        if binding.system or not binding.description:
+        if binding.system or not binding.description or binding.action in _NOT_USEFUL:
             continue
         shown = binding.key_display or key_display(key)
-        keys = grouped.setdefault((binding.action, binding.description), [])
+        # One line per action, whichever binding named it first (Tree's "down"
+        # says "Cursor Down", our "j" says "Down": both are the same key).
+        description, keys = grouped.setdefault(binding.action, (binding.description, []))
         if shown not in keys:
             keys.append(shown)
-    return [(" ".join(keys), description) for (_, description), keys in grouped.items()]
+    return [(" ".join(keys), description) for description, keys in grouped.values()]
 
 
 class HelpScreen(ModalScreen[None]):

@@ -183,6 +183,11 @@ class ArticleList(ScrollView, can_focus=True):
         self._row_cache.clear()
         self.virtual_size = Size(event.size.width, len(self.rows))
 
+    def notify_style_update(self) -> None:
+        # A theme or CSS change: rows rendered with the old colours must go.
+        super().notify_style_update()
+        self._row_cache.clear()
+
     def on_focus(self) -> None:
         self._row_cache.clear()
         self.refresh()
@@ -249,9 +254,15 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _render_row(self, article: ArticleSummary, width: int, selected: bool) -> Strip:
         base = self.rich_style
-        style = self.get_component_rich_style
         if selected:
-            base = base + style("article-list--cursor" if self.has_focus else "article-list--cursor-blurred")
+            base = base + self.get_component_rich_style(
+                "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
+            )
+
+        def style(name: str) -> Style:
+            # Partial: only what the column sets (its colour), so the cursor's background shows through.
+            return self.get_component_rich_style(name, partial=True)
+
         quality, quality_level = score_cell(article.quality)
         heat, heat_level = score_cell(article.heat)
         date = relative_date(article.published_at, self._now)
@@ -278,9 +289,9 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _level_style(self, kind: str, level: float | None) -> Style:
         if level is None:
-            return self.get_component_rich_style("article-list--no-score")
+            return self.get_component_rich_style("article-list--no-score", partial=True)
         band = "low" if level < 0.4 else "mid" if level < 0.7 else "high"
-        return self.get_component_rich_style(f"article-list--{kind}-{band}")
+        return self.get_component_rich_style(f"article-list--{kind}-{band}", partial=True)
 
 
 def header_cells(width: int) -> str:
