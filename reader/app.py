@@ -168,7 +168,7 @@ class ReaderApp(App[None]):
             return None
         try:
             return ArticleCache(self.cache_path or default_cache_path())
-        except Exception as error:  # noqa: BLE001 - no cache means slower, never broken
+        except Exception as error:
             self.post_message(LoadFailed(f"cache unavailable, loading without it: {error}"))
             return None
 
@@ -204,7 +204,7 @@ class ReaderApp(App[None]):
                 elif time.monotonic() - last_progress > PROGRESS_EVERY_S or event.stage == "done":
                     last_progress = time.monotonic()
                     self.post_message(LoadProgressed(event))
-        except Exception as error:  # noqa: BLE001 - say so on screen rather than die silently
+        except Exception as error:
             self.post_message(LoadFailed(f"loading stopped: {type(error).__name__}: {error}"))
 
     def on_library_loaded(self, message: LibraryLoaded) -> None:
@@ -289,9 +289,14 @@ class ReaderApp(App[None]):
         if not self.is_running:  # the timer can fire while quitting, after the panes are gone
             return
         index = self.article_list.highlighted
-        if index is not None and index == self._shown_index and self.detail.article is not None:
-            if self.detail.article.id == self.library.articles[index].id:
-                return
+        shown = self.detail.article
+        if (
+            index is not None
+            and index == self._shown_index
+            and shown is not None
+            and shown.id == self.library.articles[index].id
+        ):
+            return  # the same article: nothing to re-read
         self._shown_index = index
         if index is None:
             message = "Loading…" if not self.library.complete else "No articles here."
@@ -396,14 +401,19 @@ class ReaderApp(App[None]):
             ("Article list", describe_bindings(live(self.article_list), display)),
             ("Topic tree", describe_bindings(live(self.tree), display)),
             ("Related stories", describe_bindings(live(self.query_one(RelatedList)), display)),
-            ("Moving between panes", [("tab / shift+tab", "next / previous pane"), ("mouse", "click to choose, wheel to scroll")]),
+            (
+                "Moving between panes",
+                [("tab / shift+tab", "next / previous pane"), ("mouse", "click to choose, wheel to scroll")],
+            ),
         ]
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for key in SortKey:
-            yield SystemCommand(f"Sort by {key.label}", f"Order the list by {key.label}", lambda k=key: self.set_sort(k))
+            yield SystemCommand(
+                f"Sort by {key.label}", f"Order the list by {key.label}", lambda k=key: self.set_sort(k)
+            )
         yield SystemCommand("Reverse order", "Reverse the list's order", self.action_reverse_sort)
         yield SystemCommand("Open in browser", "Open the article's page", self.action_open_article)
         yield SystemCommand("Copy link", "Copy the article's link to the clipboard", self.action_copy_link)

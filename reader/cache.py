@@ -15,15 +15,16 @@ and rebuilt rather than trusted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
-from .model import Article, ArticleSummary, LoadError, Provider
+from .model import ArticleSummary, LoadError, Provider
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
@@ -44,7 +45,7 @@ _COLUMNS = (
 )
 
 
-def article_record(article: Article, size: int, mtime_ns: int) -> Record:
+def summary_record(article: ArticleSummary, size: int, mtime_ns: int) -> Record:
     return (
         article.path,
         size,
@@ -82,8 +83,25 @@ class SummaryBuilder:
         self._topics: dict[str, tuple[str, ...]] = {}
 
     def summary(self, record: Sequence) -> ArticleSummary:
-        (path, _size, _mtime, _status, _reason, article_id, title, provider_name, provider_domain,
-         category, type_, quality, heat, published, published_ts, topics, url) = record[:17]
+        (
+            path,
+            _size,
+            _mtime,
+            _status,
+            _reason,
+            article_id,
+            title,
+            provider_name,
+            provider_domain,
+            category,
+            type_,
+            quality,
+            heat,
+            published,
+            published_ts,
+            topics,
+            url,
+        ) = record[:17]
         provider_key = (provider_name or "", provider_domain or "")
         provider = self._providers.get(provider_key)
         if provider is None:
@@ -190,10 +208,8 @@ class ArticleCache:
 
     def _discard(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                pass
 
     def close(self) -> None:
         self._db.close()
@@ -275,4 +291,4 @@ def _timestamp(moment: datetime | None) -> float | None:
 
 
 def _datetime(timestamp: float | None) -> datetime | None:
-    return datetime.fromtimestamp(timestamp, timezone.utc) if timestamp is not None else None
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp is not None else None

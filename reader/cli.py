@@ -89,7 +89,7 @@ def open_cache(use_cache: bool) -> ArticleCache | None:
         return None
     try:
         return ArticleCache(default_cache_path())
-    except Exception as error:  # noqa: BLE001 - no cache is slower, never fatal
+    except Exception as error:
         print(f"reader: cache unavailable ({error}); loading without it", file=sys.stderr)
         return None
 

@@ -34,12 +34,12 @@ from .cache import (
     ArticleCache,
     Record,
     SummaryBuilder,
-    article_record,
     problem_record,
     record_error,
+    summary_record,
 )
 from .library import Library
-from .loading import FileEntry, Skipped, load_file, walk
+from .loading import FileEntry, Skipped, load_file, load_summary, walk
 from .model import Article, ArticleSummary, LoadError
 
 FIRST_SCREEN_ROWS = 200
@@ -72,9 +72,9 @@ def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
     """Parse some files into records. Runs in a worker process, so it takes and returns plain data."""
     records = []
     for entry in entries:
-        outcome = load_file(root, entry.path)
-        if isinstance(outcome, Article):
-            records.append(article_record(outcome, entry.size, entry.mtime_ns))
+        outcome = load_summary(root, entry.path)
+        if isinstance(outcome, ArticleSummary):
+            records.append(summary_record(outcome, entry.size, entry.mtime_ns))
         else:
             status = SKIPPED if isinstance(outcome, Skipped) else ERROR
             records.append(problem_record(entry.path, entry.size, entry.mtime_ns, status, outcome.reason))

@@ -15,13 +15,13 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from .model import Article, ArticleSummary, LoadError, Provider
 from .text import identity_url, safe_url
 
 
-class SortKey(str, Enum):
+class SortKey(StrEnum):
     """The orders the list offers, in the order the sort key cycles through them."""
 
     QUALITY = "quality"
@@ -121,7 +121,9 @@ class Library:
         self.category_counts = {name: len(m) for name, m in sorted(categories.items(), key=_casefold_first)}
         self.provider_counts = {name: len(m) for name, m in sorted(providers.items(), key=_casefold_first)}
         self.category_topic_counts: dict[str, dict[str, int]] = {}
-        for (category, topic), members in sorted(by_category_topic.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1].casefold())):
+        for (category, topic), members in sorted(
+            by_category_topic.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1].casefold())
+        ):
             self.category_topic_counts.setdefault(category, {})[topic] = len(members)
         members = self._members
         members[ALL] = array("i", range(len(self.articles)))
@@ -191,10 +193,7 @@ class Library:
         with self._lock:
             order, rank, with_value = self._global_order(key)
             members = self._members.get(node, array("i"))
-            if node == ALL:
-                ordered = order
-            else:
-                ordered = array("i", sorted(members, key=rank.__getitem__))
+            ordered = order if node == ALL else array("i", sorted(members, key=rank.__getitem__))
             if reverse:
                 split = bisect.bisect_left(ordered, with_value, key=rank.__getitem__)
                 head = ordered[:split]

@@ -10,14 +10,14 @@ import math
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .model import Article, LoadError, Provider, RelatedStory
+from .model import Article, ArticleSummary, LoadError, Provider, RelatedStory
 from .text import (
     MAX_BODY_CHARS,
     MAX_LINE_CHARS,
@@ -27,13 +27,15 @@ from .text import (
     safe_url,
 )
 
+T = TypeVar("T")
+
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_TOPICS = 50
 MAX_RELATED = 50
 
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 # Raw control characters make YAML refuse the whole file. C0 controls (but
 # tab and newlines) and DEL carry nothing: drop them before parsing. C1
@@ -122,9 +124,22 @@ def walk(root: Path) -> Iterator[FileEntry | LoadError | Skipped]:
 
 
 def load_file(root: Path, relative: str) -> Article | LoadError | Skipped:
-    """Read one file as an article. Never raises for anything the file contains."""
+    """Read one file as a full Article. Never raises for anything the file contains."""
+    return _load(root, relative, article_from_fields)
+
+
+def load_summary(root: Path, relative: str) -> ArticleSummary | LoadError | Skipped:
+    """Read one file for the list only: the whole front matter is parsed (so a
+    broken file is found), but excerpt, body and related stories are not
+    normalised. That is a third of the work of a cold load, and the detail
+    pane reads the full article when it shows it."""
+    return _load(root, relative, lambda fields, body, path: summary_from_fields(fields, path))
+
+
+def _load(root: Path, relative: str, build: Callable[[dict, str, str], T]) -> T | LoadError | Skipped:
     try:
-        return parse_article(read_text(root / relative), relative)
+        fields, body = parse_fields(read_text(root / relative))
+        return build(fields, body, relative)
     except NotAnArticle as reason:
         return Skipped(relative, str(reason))
     except RejectedFile as reason:
@@ -133,7 +148,7 @@ def load_file(root: Path, relative: str) -> Article | LoadError | Skipped:
         return LoadError(relative, _os_reason(error))
     except RecursionError:
         return LoadError(relative, "front matter is nested too deeply")
-    except Exception as error:  # noqa: BLE001 - a hostile file must not stop the others
+    except Exception as error:
         return LoadError(relative, f"unreadable: {type(error).__name__}: {_first_line(error)}")
 
 
@@ -178,6 +193,12 @@ def decode(data: bytes) -> str:
 
 def parse_article(text: str, relative: str) -> Article:
     """Turn a file's text into a normalised Article, or raise NotAnArticle/RejectedFile."""
+    fields, body = parse_fields(text)
+    return article_from_fields(fields, body, relative)
+
+
+def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
+    """A file's front matter as a mapping, and its body; or NotAnArticle/RejectedFile."""
     # Imported here: the YAML parsers cost start-up time that a warm start,
     # which parses nothing, should not pay.
     from . import frontmatter_yaml
@@ -196,34 +217,52 @@ def parse_article(text: str, relative: str) -> Article:
     source, body = parts
     try:
         fields = frontmatter_yaml.parse_yaml(source)
-    except Exception as error:  # noqa: BLE001 - yaml and constructors raise many kinds
+    except Exception as error:
         raise RejectedFile(f"invalid YAML: {_first_line(error)}") from None
     if fields is None:
         raise RejectedFile("front matter is empty")
     if not isinstance(fields, dict):
         raise RejectedFile(f"front matter is a {_yaml_kind(fields)}, not a mapping")
-    return article_from_fields(fields, body, relative)
+    return fields, body
 
 
-def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Article:
-    """Normalise every field of a parsed front matter to its one type."""
+def summary_from_fields(fields: dict[Any, Any], relative: str) -> ArticleSummary:
+    """Normalise the fields the list, the tree and the sort orders need."""
     web_url = safe_url(fields.get("webUrl"))
-    title = clean_line(fields.get("title")) or clean_line(relative.rsplit("/", 1)[-1])
-    return Article(
+    return ArticleSummary(
         id=identity_url(web_url) if web_url else relative,
         path=relative,
-        title=title,
-        excerpt=clean_text(fields.get("excerpt")),
-        body=clean_text(body, MAX_BODY_CHARS),
+        title=clean_line(fields.get("title")) or clean_line(relative.rsplit("/", 1)[-1]),
+        provider=to_provider(fields.get("provider")),
         category=clean_line(fields.get("category"), 60),
         type=clean_line(fields.get("type"), 60),
         quality=to_score(fields.get("quality")),
         heat=to_score(fields.get("heat")),
         published=to_bool(fields.get("published"), default=True),
         published_at=to_datetime(fields.get("publishedDateTime")),
-        provider=to_provider(fields.get("provider")),
         topics=to_topics(fields.get("topics")),
-        web_url=web_url,
+        url=safe_url(fields.get("originalUrl")) or web_url,
+    )
+
+
+def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Article:
+    """Normalise every field of a parsed front matter to its one type."""
+    summary = summary_from_fields(fields, relative)
+    return Article(
+        id=summary.id,
+        path=relative,
+        title=summary.title,
+        excerpt=clean_text(fields.get("excerpt")),
+        body=clean_text(body, MAX_BODY_CHARS),
+        category=summary.category,
+        type=summary.type,
+        quality=summary.quality,
+        heat=summary.heat,
+        published=summary.published,
+        published_at=summary.published_at,
+        provider=summary.provider,
+        topics=summary.topics,
+        web_url=safe_url(fields.get("webUrl")),
         original_url=safe_url(fields.get("originalUrl")),
         amp_url=safe_url(fields.get("ampWebUrl")),
         cdn_amp_url=safe_url(fields.get("cdnAmpWebUrl")),
@@ -277,11 +316,11 @@ def to_datetime(value: object) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None:  # the format says UTC; a missing zone means UTC
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     try:
         # Year 9999 behind UTC (or year 1 ahead of it) has no UTC form: it is
         # "no date", not a reason to lose the whole article.
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
     return moment if _EARLIEST <= moment < _LATEST else None
@@ -298,7 +337,7 @@ def _as_datetime(value: object) -> datetime | None:
         seconds = float(value)
         if seconds > 1e11:  # milliseconds since the epoch
             seconds /= 1000
-        return datetime.fromtimestamp(seconds, timezone.utc)
+        return datetime.fromtimestamp(seconds, UTC)
     if isinstance(value, str):
         text = value.strip()[:64]
         if not text:

@@ -32,6 +32,7 @@ def _fix_text():
     config = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
     return lambda text: ftfy.fix_text(text, config)
 
+
 # A terminal escape sequence (CSI, OSC, DCS and friends, in their 7-bit
 # forms) is removed whole, so that no stray "[31m" is left behind.
 _ESCAPE_SEQUENCE = re.compile(
@@ -48,9 +49,7 @@ _ESCAPE_SEQUENCE = re.compile(
 # Unicode bidi controls that can make text display other than it reads
 # (the "Trojan Source" characters), plus zero-width no-break oddities that
 # only serve to hide things.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 # An http(s) URL with a plain host, no port or credentials, and only visible
 # ASCII after it: certainly well-formed.
@@ -60,7 +59,9 @@ _PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.\-]*(?:[/?#][!-~]*)
 _PLAIN_URL_PARTS = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.\-]*)(/[^?#]*|)(\?[^#]*)?(?:#.*)?", re.IGNORECASE)
 # Whitespace, controls and invisible format characters have no place in a URL;
 # nor do the stand-ins loading.py parks raw C1 controls in (\ue080-\ue09f).
-_URL_FORBIDDEN = re.compile("[\\s\x00-\x1f\x7f-\x9f\ue080-\ue09f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+_URL_FORBIDDEN = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\ue080-\ue09f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 # Bounds per field, so that a hostile file cannot make one article cost
 # seconds to repair or megabytes to keep.

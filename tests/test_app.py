@@ -1048,9 +1048,7 @@ async def test_q_quits(sort_folder: Path) -> None:
 # --- loading -------------------------------------------------------------------
 
 
-async def test_second_start_reads_the_cache(
-    sort_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_second_start_reads_the_cache(sort_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache_path = tmp_path / "c.sqlite3"
     first = ReaderApp(sort_folder, cache_path=cache_path)
     async with first.run_test(size=SIZE) as pilot:

@@ -28,7 +28,7 @@ def describe_bindings(bindings: Iterable[tuple[str, Binding]], key_display) -> l
         shown = binding.key_display or key_display(key)
         # One line per action, whichever binding named it first (Tree's "down"
         # says "Cursor Down", our "j" says "Down": both are the same key).
-        description, keys = grouped.setdefault(binding.action, (binding.description, []))
+        _, keys = grouped.setdefault(binding.action, (binding.description, []))
         if shown not in keys:
             keys.append(shown)
     return [(" ".join(keys), description) for description, keys in grouped.values()]
@@ -52,5 +52,7 @@ class HelpScreen(ModalScreen[None]):
             for title, rows in self.sections:
                 yield Static(Content(title), classes="help-section")
                 width = max((len(keys) for keys, _ in rows), default=0)
-                lines = [Content.assemble((keys.ljust(width + 2), "bold $accent"), description) for keys, description in rows]
+                lines = [
+                    Content.assemble((keys.ljust(width + 2), "bold $accent"), description) for keys, description in rows
+                ]
                 yield Static(Content("\n").join(lines), classes="help-keys")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -51,7 +51,7 @@ def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
     """``45m``, ``3h``, ``2d`` within a week; the date otherwise."""
     if moment is None:
         return ""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = (now - moment).total_seconds()
     if 0 <= seconds < 3600:
         return f"{max(int(seconds // 60), 1)}m"
@@ -64,11 +64,17 @@ def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
 
 def age(moment: datetime, now: datetime | None = None) -> str:
     """How long ago, in words a reader takes in at once: ``3 hours ago``, ``5 years ago``."""
-    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
     if seconds < 0:
         return "in the future"
-    for unit, size in (("year", 365.25 * 86400), ("month", 30.44 * 86400), ("week", 7 * 86400),
-                       ("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, size in (
+        ("year", 365.25 * 86400),
+        ("month", 30.44 * 86400),
+        ("week", 7 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
         if seconds >= size:
             count = int(seconds // size)
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
@@ -134,7 +140,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.rows: Sequence[int] = ()
         self.empty_message = "Loading…"
         self._row_cache: OrderedDict[tuple, Strip] = OrderedDict()
-        self._now = datetime.now(timezone.utc)
+        self._now = datetime.now(UTC)
 
     # --- what the list shows -------------------------------------------------
 
@@ -143,7 +149,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.library = library
         self.rows = rows
         self._row_cache.clear()
-        self._now = datetime.now(timezone.utc)
+        self._now = datetime.now(UTC)
         self.virtual_size = Size(self.size.width, len(rows))
         position = 0
         if keep is not None:
@@ -272,10 +278,14 @@ class ArticleList(ScrollView, can_focus=True):
         marker = "◌ " if article.is_draft else "  "
         segments = [
             Segment(marker, base + style("article-list--draft")),
-            Segment(fit(article.title, title_width), base + (style("article-list--draft") if article.is_draft else Style())),
+            Segment(
+                fit(article.title, title_width), base + (style("article-list--draft") if article.is_draft else Style())
+            ),
         ]
         if provider_width:
-            segments.append(Segment(" " + fit(article.provider.label, provider_width), base + style("article-list--provider")))
+            segments.append(
+                Segment(" " + fit(article.provider.label, provider_width), base + style("article-list--provider"))
+            )
         segments += [
             Segment(f" {date:>10}", base + style("article-list--date")),
             Segment(f" {quality}", base + self._level_style("score", quality_level)),

@@ -180,13 +180,12 @@ def first_rows_in_tmux(root: Path, cache_file: Path, width: int = 120, height: i
     config = Path(tempfile.mkdtemp()) / "config.toml"
     config.write_text("cache = true\n")
     env_cache = cache_file.parent
-    command = (
-        f"env XDG_CACHE_HOME={env_cache.parent} READER_CONFIG={config} "
-        f"{sys.executable} -m reader {root}"
-    )
+    command = f"env XDG_CACHE_HOME={env_cache.parent} READER_CONFIG={config} {sys.executable} -m reader {root}"
     # The reader keeps its cache at $XDG_CACHE_HOME/reader-news/articles.sqlite3.
     start = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command], check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command], check=True
+    )
     try:
         while time.perf_counter() - start < 30:
             screen = subprocess.run(
@@ -303,8 +302,9 @@ def main() -> None:
         print(f"N = {size:,}…", file=sys.stderr, flush=True)
         results.append(benchmark(size, args.runs, args.corpus_dir, args.bare_runs))
         print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print(f"Machine: {machine()}; medians of {args.runs} runs; first rows measured in "
-          f"{results[0]['first_rows_how']}.\n")
+    print(
+        f"Machine: {machine()}; medians of {args.runs} runs; first rows measured in {results[0]['first_rows_how']}.\n"
+    )
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
