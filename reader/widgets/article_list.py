@@ -42,9 +42,9 @@ def fit(text: str, width: int) -> str:
 def score_cell(value: int | None, scale: int = 100) -> tuple[str, float | None]:
     """A one-cell bar and the number, e.g. ``▆ 78``; ``  -`` without data."""
     if value is None:
-        return "   -", None
+        return "    -", None
     fraction = max(0.0, min(value / scale, 1.0))
-    return f"{_BAR[max(1, round(fraction * 8))]}{value:>3}", fraction
+    return f"{_BAR[max(1, round(fraction * 8))]} {value:>3}", fraction
 
 
 def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
@@ -272,9 +272,8 @@ class ArticleList(ScrollView, can_focus=True):
         quality, quality_level = score_cell(article.quality)
         heat, heat_level = score_cell(article.heat)
         date = relative_date(article.published_at, self._now)
-        provider_width = 16 if width >= 72 else 0
-        fixed = 2 + 5 + 5 + 11 + (provider_width + 1 if provider_width else 0)
-        title_width = max(width - fixed, 8)
+        provider_width = _provider_width(width)
+        title_width = _title_width(width, provider_width)
         marker = "◌ " if article.is_draft else "  "
         segments = [
             Segment(marker, base + style("article-list--draft")),
@@ -304,9 +303,25 @@ class ArticleList(ScrollView, can_focus=True):
         return self.get_component_rich_style(f"article-list--{kind}-{band}", partial=True)
 
 
+# Column widths, shared by the rows and the heading: a draft marker, the title
+# (what is left), the provider (when there is room), the date, two scores.
+_MARKER, _PROVIDER, _DATE, _SCORE = 2, 16, 10, 5
+
+
+def _provider_width(width: int) -> int:
+    return _PROVIDER if width >= 72 else 0
+
+
+def _title_width(width: int, provider_width: int) -> int:
+    fixed = _MARKER + (1 + _DATE) + 2 * (1 + _SCORE) + (provider_width + 1 if provider_width else 0)
+    return max(width - fixed, 8)
+
+
 def header_cells(width: int) -> str:
     """The column headings that match ``ArticleList._render_row`` at this width."""
-    provider = " " + set_cell_size("Provider", 16) if width >= 72 else ""
-    title_width = max(width - (2 + 5 + 5 + 11 + (17 if provider else 0)), 8)
-    text = "  " + set_cell_size("Title", title_width) + provider + f" {'Date':>10}" + " Qual" + " Heat"
-    return set_cell_size(text, width) if cell_len(text) > width else text
+    provider_width = _provider_width(width)
+    text = " " * _MARKER + fit("Title", _title_width(width, provider_width))
+    if provider_width:
+        text += " " + fit("Provider", provider_width)
+    text += f" {'Date':>{_DATE}} {'Qual':>{_SCORE}} {'Heat':>{_SCORE}}"
+    return fit(text, width)

@@ -57,7 +57,8 @@ def child_load(root: str, cache_file: str) -> dict:
     cache = ArticleCache(Path(cache_file)) if cache_file else None
     library = FolderLoader(Path(root), cache).load()
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "articles": len(library), "rss_mb": _peak_rss_mb()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "articles": len(library), "rss_mb": _peak_rss_mb(), "workers_rss_mb": children}
 
 
 def child_bare_yaml(root: str) -> dict:
@@ -233,6 +234,7 @@ def benchmark(size: int, runs: int, corpus_dir: Path, bare_runs: int) -> dict:
         "size": size,
         "cold_s": median(cold, "seconds"),
         "cold_rss_mb": median(cold, "rss_mb"),
+        "cold_workers_rss_mb": median(cold, "workers_rss_mb"),
         "warm_s": median(warm, "seconds"),
         "bare_yaml_s": median(bare, "seconds"),
         "first_rows_s": statistics.median(first),
@@ -257,6 +259,7 @@ def table(results: list[dict]) -> str:
         ("topic switch (ms)", lambda r: f"{r['topic_ms']:.2f}"),
         ("peak RSS, app warm (MB)", lambda r: f"{r['rss_mb']:.0f}"),
         ("peak RSS, cold load (MB)", lambda r: f"{r['cold_rss_mb']:.0f}"),
+        ("peak RSS, each parsing process (MB)", lambda r: f"{r['cold_workers_rss_mb']:.0f}" if r["cold_workers_rss_mb"] else "none"),
     ]
     lines = ["| measure | " + " | ".join(f"N = {r['size']:,}" for r in results) + " |"]
     lines.append("|---|" + "---:|" * len(results))
