@@ -8,7 +8,6 @@ only reads it.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -47,11 +46,16 @@ def load_config(path: Path | None = None) -> Config:
     """The settings in ``path`` (default: the user's config file), or the defaults."""
     path = path or config_path()
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+        source = path.read_bytes()
     except FileNotFoundError:
         return Config()
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except OSError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    import tomllib  # only when there is a file: most starts have none, and it costs start-up time
+
+    try:
+        data = tomllib.loads(source.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
     known = {f.name: f.type for f in fields(Config)}
     values = {}

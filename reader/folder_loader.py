@@ -16,14 +16,11 @@ The steps, each as cheap as it can be:
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +203,11 @@ class FolderLoader:
             for chunk in chunks:
                 yield parse_files(self.root, chunk)
             return
+        # Imported here: only a large cold load needs them, and start-up should not pay.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         # "spawn": the app has threads running, and forking a threaded process is unsafe.
         context = multiprocessing.get_context("spawn")
         delivered = 0

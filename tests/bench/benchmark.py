@@ -4,6 +4,7 @@ Run it from the repository (after the README's install command):
 
     python tests/bench/benchmark.py                      # N = 1,000 and 10,000
     python tests/bench/benchmark.py --sizes 1000 10000 100000 --runs 3
+    python tests/bench/benchmark.py --throughput 10000   # articles/s, one process
 
 For each N it generates a deterministic corpus of seed-like articles (kept in
 --corpus-dir, so a rerun does not regenerate it) and reports medians over
@@ -57,6 +58,9 @@ def child_load(root: str, cache_file: str) -> dict:
     cache = ArticleCache(Path(cache_file)) if cache_file else None
     library = FolderLoader(Path(root), cache).load()
     seconds = time.perf_counter() - start
+    import multiprocessing
+
+    multiprocessing.active_children()  # reap the parsing processes, so their peak counts
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"seconds": seconds, "articles": len(library), "rss_mb": _peak_rss_mb(), "workers_rss_mb": children}
 
@@ -74,6 +78,29 @@ def child_bare_yaml(root: str) -> dict:
             yaml.load(fm, Loader=yaml.CSafeLoader)
             count += 1
     return {"seconds": time.perf_counter() - start, "files": count}
+
+
+def child_throughput(root: str) -> dict:
+    """Articles per second in one process: each way of loading, beside the bare parse."""
+    from reader import frontmatter_yaml
+    from reader.loading import FileEntry, load_file, load_summary, walk
+
+    entries = [entry.path for entry in walk(Path(root)) if isinstance(entry, FileEntry)]
+
+    def rate(load) -> float:
+        start = time.perf_counter()
+        for path in entries:
+            load(Path(root), path)
+        return len(entries) / (time.perf_counter() - start)
+
+    bare = child_bare_yaml(root)
+    results = {"files": len(entries), "bare_csafeloader": bare["files"] / bare["seconds"]}
+    results["full_article_pyyaml"] = rate(load_file)
+    results["list_fields_pyyaml"] = rate(load_summary)
+    frontmatter_yaml.enable_accelerator()
+    results["full_article_yaml_rs"] = rate(load_file)
+    results["list_fields_yaml_rs"] = rate(load_summary)
+    return results
 
 
 def child_app(root: str, cache_file: str) -> dict:
@@ -289,6 +316,8 @@ def main() -> None:
             result = child_bare_yaml(*args)
         elif kind == "app":
             result = child_app(*args)
+        elif kind == "throughput":
+            result = child_throughput(*args)
         else:
             result = child_first_rows_headless(args[0], args[1], float(args[2]))
         print(json.dumps(result))
@@ -299,7 +328,22 @@ def main() -> None:
     parser.add_argument("--bare-runs", type=int, default=1, help="runs of the bare YAML floor (slow at 100k)")
     parser.add_argument("--corpus-dir", type=Path, default=Path(tempfile.gettempdir()) / "reader-bench-corpus")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--throughput", type=int, metavar="N", help="only: articles per second in one process on N articles"
+    )
     args = parser.parse_args()
+    if args.throughput:
+        root = args.corpus_dir / f"corpus-{args.throughput}"
+        if not (root / ".complete").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            write_corpus(root, args.throughput)
+            (root / ".complete").write_text("")
+        result = run_child("throughput", str(root))
+        print(f"{result['files']:,} articles, one process, articles per second:")
+        for key, value in result.items():
+            if key != "files":
+                print(f"  {key:<22} {value:8,.0f}")
+        return
     results = []
     for size in args.sizes:
         print(f"N = {size:,}…", file=sys.stderr, flush=True)
