@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -60,6 +61,10 @@ def meta_content(article: Article) -> Content:
         parts += ["\n", ("DRAFT", "bold $warning"), (" not published yet", "$warning")]
     if article.url is None:
         parts += ["\n", ("No web link that can be opened", "$error")]
+    else:
+        # The host only: a whole URL wraps into an unreadable block; y copies all of it.
+        host = urlsplit(article.url).hostname or article.url
+        parts += ["\n", ("Link     ", label), host, ("  o opens, y copies", label)]
     return Content.assemble(*parts)
 
 
