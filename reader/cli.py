@@ -172,7 +172,7 @@ def print_table(summaries: list) -> None:
         when = s.published_at.strftime("%Y-%m-%d") if s.published_at else "-"
         draft = "[draft] " if s.is_draft else ""
         print(f"{quality:>4} {heat:>4}  {when:<10}  {_fit(s.provider.label, 20)}  {draft}{s.title}")
-    print(f"{len(summaries)} article{'s' if len(summaries) != 1 else ''}")
+    print(_count(len(summaries), "article"))
 
 
 def _fit(text: str, width: int) -> str:
@@ -192,13 +192,17 @@ def _fit(text: str, width: int) -> str:
 # --- reader check -------------------------------------------------------------
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def check_folder(library: Library) -> int:
     for error in library.errors:
         print(error)
     for duplicate in library.duplicates:
         print(duplicate)
     print(
-        f"{len(library)} articles loaded, {len(library.errors)} files rejected, "
-        f"{len(library.duplicates)} duplicates, {len(library.skipped)} other files skipped"
+        f"{_count(len(library), 'article')} loaded, {_count(len(library.errors), 'file')} rejected, "
+        f"{_count(len(library.duplicates), 'duplicate')}, {_count(len(library.skipped), 'other file')} skipped"
     )
     return EXIT_REJECTED if library.errors else EXIT_OK

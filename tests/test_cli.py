@@ -238,7 +238,7 @@ def test_check_on_the_bundled_sample_exits_0(capsys):
     assert code == EXIT_OK
     lines = out.rstrip("\n").split("\n")
     assert len(lines) == 1
-    assert re.fullmatch(r"\d+ articles loaded, 0 files rejected, 0 duplicates, 1 other files skipped", lines[0])
+    assert re.fullmatch(r"\d+ articles loaded, 0 files rejected, 0 duplicates, 1 other file skipped", lines[0])
 
 
 def test_check_reports_each_broken_file_on_one_line_and_exits_1(capsys, library):
@@ -258,7 +258,7 @@ def test_check_reports_each_broken_file_on_one_line_and_exits_1(capsys, library)
         path, _, reason = line.partition(": ")
         assert path in broken and reason
     assert sorted(line.partition(": ")[0] for line in lines[:-1]) == sorted(broken)
-    assert lines[-1] == "4 articles loaded, 4 files rejected, 0 duplicates, 1 other files skipped"
+    assert lines[-1] == "4 articles loaded, 4 files rejected, 0 duplicates, 1 other file skipped"
 
 
 def test_check_lists_duplicates_but_they_do_not_fail_it(capsys, library):
@@ -266,7 +266,7 @@ def test_check_lists_duplicates_but_they_do_not_fail_it(capsys, library):
     code, out, _ = run(capsys, "check", str(library))
     assert code == EXIT_OK
     lines = out.rstrip("\n").split("\n")
-    assert lines[-1].startswith("4 articles loaded, 0 files rejected, 1 duplicates")
+    assert lines[-1].startswith("4 articles loaded, 0 files rejected, 1 duplicate")
     assert any(line.endswith(("duplicate of 2021/06/ai-two.txt", "duplicate of 2021/copy.md")) for line in lines[:-1])
 
 
