@@ -28,7 +28,7 @@ from .model import ArticleSummary, LoadError, Provider
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
-SCHEMA = f"reader-cache-4/{__version__}"
+SCHEMA = f"reader-cache-5/{__version__}"
 
 # A record is what a parsing process hands back and what a row holds; it is a
 # plain tuple so it pickles and inserts cheaply.
@@ -198,7 +198,8 @@ class ArticleCache:
             "PRIMARY KEY (root, path)) WITHOUT ROWID"
         )
         # The first screen of the default order, read before everything else.
-        db.execute("CREATE INDEX articles_by_quality ON articles (root, status, quality DESC, published_ts DESC)")
+        for order, columns in _FIRST_SCREEN_ORDERS.items():
+            db.execute(f"CREATE INDEX articles_by_{order} ON articles (root, status, {columns})")
 
     def reset(self) -> None:
         """Throw the cache file away and start an empty one (it was damaged)."""
@@ -225,20 +226,19 @@ class ArticleCache:
         return row[0] if row else None
 
     def records(self, folder: Path) -> Iterator[Record]:
-        """Every cached record of a folder, without the detail documents."""
+        """Every cached record of a folder."""
         root = self._root_id(folder)
         if root is None:
             return iter(())
         return self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE root=?", (root,))
 
-    def first_records(self, folder: Path, limit: int) -> list[Record]:
-        """The best articles by quality: enough for a first screen while the rest loads."""
+    def first_records(self, folder: Path, limit: int, order: str = "quality") -> list[Record]:
+        """The top articles in one order (quality, heat or date): a first screen while the rest loads."""
         root = self._root_id(folder)
-        if root is None:
+        if root is None or order not in _FIRST_SCREEN_ORDERS:
             return []
         return self._db.execute(
-            f"SELECT {_COLUMNS} FROM articles WHERE root=? AND status=0 "
-            "ORDER BY quality DESC, published_ts DESC LIMIT ?",
+            f"SELECT {_COLUMNS} FROM articles WHERE root=? AND status=0 ORDER BY {_FIRST_SCREEN_ORDERS[order]} LIMIT ?",
             (root, limit),
         ).fetchall()
 
@@ -274,6 +274,12 @@ class _Transaction:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+# The orders a first screen can be read in, each served by an index.
+_FIRST_SCREEN_ORDERS = {
+    "quality": "quality DESC, published_ts DESC",
+    "heat": "heat DESC, published_ts DESC",
+    "date": "published_ts DESC",
+}
 _OPEN_ATTEMPTS = 20
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from .config import Config, ConfigError, bundled_path, load_config
 from .folder_loader import FolderLoader
 from .library import ALL, Library, Node, SortKey
 from .model import Article
+from .text import counted, fit
 
 EXIT_OK, EXIT_REJECTED, EXIT_NO_FOLDER = 0, 1, 2
 
@@ -169,31 +169,13 @@ def print_table(summaries: list) -> None:
     for s in summaries:
         quality = "-" if s.quality is None else str(s.quality)
         heat = "-" if s.heat is None else str(s.heat)
-        when = s.published_at.strftime("%Y-%m-%d") if s.published_at else "-"
+        when = s.published_at.astimezone().strftime("%Y-%m-%d") if s.published_at else "-"  # local, as in the app
         draft = "[draft] " if s.is_draft else ""
-        print(f"{quality:>4} {heat:>4}  {when:<10}  {_fit(s.provider.label, 20)}  {draft}{s.title}")
-    print(_count(len(summaries), "article"))
-
-
-def _fit(text: str, width: int) -> str:
-    """Pad or cut to a display width (East Asian wide characters count twice)."""
-    out, used = [], 0
-    for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-        if used + w > width - (1 if len(text) > len(out) + 1 else 0):
-            out.append("…")
-            used += 1
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + " " * max(width - used, 0)
+        print(f"{quality:>4} {heat:>4}  {when:<10}  {fit(s.provider.label, 20)}  {draft}{s.title}")
+    print(counted(len(summaries), "article"))
 
 
 # --- reader check -------------------------------------------------------------
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def check_folder(library: Library) -> int:
@@ -202,7 +184,7 @@ def check_folder(library: Library) -> int:
     for duplicate in library.duplicates:
         print(duplicate)
     print(
-        f"{_count(len(library), 'article')} loaded, {_count(len(library.errors), 'file')} rejected, "
-        f"{_count(len(library.duplicates), 'duplicate')}, {_count(len(library.skipped), 'other file')} skipped"
+        f"{counted(len(library), 'article')} loaded, {counted(len(library.errors), 'file')} rejected, "
+        f"{counted(len(library.duplicates), 'duplicate')}, {counted(len(library.skipped), 'other file')} skipped"
     )
     return EXIT_REJECTED if library.errors else EXIT_OK

@@ -53,7 +53,7 @@ _DAMAGED_CACHE = (sqlite3.DatabaseError, ValueError, TypeError, IndexError, Over
 
 @dataclass(frozen=True, slots=True)
 class LoadProgress:
-    stage: str  # "cache" | "scanning" | "parsing" | "saving" | "done"
+    stage: str  # "cache" | "scanning" | "parsing" | "done"
     done: int = 0
     total: int = 0
 
@@ -101,12 +101,12 @@ class FolderLoader:
         assert library is not None
         return library
 
-    def first_screen(self) -> Library | None:
-        """The best-rated articles from the cache, for the very first frame (a few ms)."""
+    def first_screen(self, order: str = "quality") -> Library | None:
+        """The top articles in ``order`` from the cache, for the very first frame (a few ms)."""
         if self.cache is None:
             return None
         try:
-            first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS)
+            first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS, order)
             # Inside the try: a damaged row fails here, when it becomes a summary.
             summaries = [SummaryBuilder().summary(r) for r in first]
         except _DAMAGED_CACHE:
@@ -195,7 +195,6 @@ class FolderLoader:
                 yield self._snapshot(complete=False)
                 last_snapshot = time.monotonic()
                 next_snapshot = len(self._summaries) * 2
-        next_snapshot = max(len(self._summaries), 1) * 2
 
     def _parsed_chunks(self, chunks: list[list[FileEntry]]) -> Iterator[list[Record]]:
         files = sum(len(chunk) for chunk in chunks)

@@ -2,9 +2,10 @@
 
 PyYAML (with libyaml's C loader where present) is the reference parser. The
 Rust parser ``yaml_rs`` is an optional accelerator, about ten times faster on
-seed-like files (MEASUREMENTS.md); it is used only where it is known to agree
-with PyYAML, and anything it refuses or might read differently goes to PyYAML.
-``tests/test_frontmatter_yaml.py`` checks that both give the same records.
+seed-like files (measured on the development machine); it is used only where
+it is known to agree with PyYAML, and anything it refuses or might read
+differently goes to PyYAML. ``tests/test_loading.py`` checks that both give
+the same records.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-try:  # the optional accelerator (pip install "reader[fast]")
+try:  # a dependency on CPython; without it (elsewhere) PyYAML does everything
     import yaml_rs
 except ImportError:  # pragma: no cover - depends on the environment
     yaml_rs = None
@@ -135,14 +136,8 @@ def _result_needs_reference(fields: Any) -> bool:
     return False
 
 
-class ArticleFrontMatter(frontmatter.YAMLHandler):
-    """python-frontmatter's YAML handler with the parsing described above."""
-
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return parse_yaml(fm)
-
-
-HANDLER = ArticleFrontMatter()
+# python-frontmatter finds and splits the front matter; parsing is ours (above).
+HANDLER = frontmatter.YAMLHandler()
 
 
 def parse_yaml(source: str, *, accelerate: bool | None = None) -> Any:
@@ -179,7 +174,3 @@ def split(text: str) -> tuple[str, str] | None:
     except ValueError:  # an opening --- but no closing one
         raise ValueError("front matter has no closing '---' line") from None
     return fm, body
-
-
-def accelerator_name() -> str:
-    return "yaml_rs" if yaml_rs is not None else "PyYAML"

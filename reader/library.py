@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import Article, ArticleSummary, LoadError, Provider
+from .model import Article, ArticleSummary, LoadError
 from .text import identity_url, safe_url
 
 
@@ -228,15 +228,8 @@ class Library:
         return self._by_id.get(identity_url(safe)) if safe else None
 
     def article(self, index: int) -> Article | None:
-        """The full record of one article: read from the cache or the file when asked."""
+        """The full record of one article, read from its file when asked (see FolderLoader.fetch)."""
         return self._fetch(self.articles[index])
-
-    @property
-    def providers(self) -> list[Provider]:
-        seen: dict[str, Provider] = {}
-        for article in self.articles:
-            seen.setdefault(article.provider.label, article.provider)
-        return list(seen.values())
 
 
 def _casefold_first(item: tuple[str, object]) -> tuple[str, str]:

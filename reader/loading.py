@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from .model import Article, ArticleSummary, LoadError, Provider, RelatedStory
 from .text import (
+    ESCAPE_SEQUENCE,
     MAX_BODY_CHARS,
     MAX_LINE_CHARS,
     clean_line,
@@ -32,6 +33,8 @@ T = TypeVar("T")
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_TOPICS = 50
+MAX_STRUCTURES = 20_000
+_LARGE_FRONT_MATTER = 64 * 1024  # below this, parsing is fast whatever the shape
 MAX_RELATED = 50
 
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -46,12 +49,6 @@ _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _RAW_CONTROL_MAP = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 _RAW_CONTROL_MAP.update({c: 0xE000 + c for c in range(0x80, 0xA0)})
 _RAW_CONTROL_MAP.update({0xFFFE: None, 0xFFFF: None})
-# Dropping a raw ESC alone would leave "[31m" behind in the text, so escape
-# sequences go whole first (as text.strip_controls removes them), but never
-# past a line end: an unterminated OSC must not swallow the closing "---".
-_RAW_ESCAPE = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[PX^_][^\x1b\n]*(?:\x1b\\)?|[ -/]*[0-~])"
-)
 
 
 class NotAnArticle(Exception):
@@ -191,12 +188,6 @@ def decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def parse_article(text: str, relative: str) -> Article:
-    """Turn a file's text into a normalised Article, or raise NotAnArticle/RejectedFile."""
-    fields, body = parse_fields(text)
-    return article_from_fields(fields, body, relative)
-
-
 def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     """A file's front matter as a mapping, and its body; or NotAnArticle/RejectedFile."""
     # Imported here: the YAML parsers cost start-up time that a warm start,
@@ -206,7 +197,8 @@ def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if _RAW_CONTROL.search(text):
         if "\x1b" in text:
-            text = _RAW_ESCAPE.sub("", text)
+            # Whole sequences first: dropping ESC alone would leave "[31m" behind.
+            text = ESCAPE_SEQUENCE.sub("", text)
         text = text.translate(_RAW_CONTROL_MAP)
     try:
         parts = frontmatter_yaml.split(text)
@@ -215,6 +207,11 @@ def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     if parts is None:
         raise NotAnArticle("no front matter")
     source, body = parts
+    if len(source) > _LARGE_FRONT_MATTER and _structure_count(source) > MAX_STRUCTURES:
+        # Parsing time grows with the number of YAML nodes, not bytes: 3.5 MB of
+        # tiny mappings took 9 s. A real front matter has a few dozen; a long
+        # excerpt is one node however long it is, and still loads.
+        raise RejectedFile(f"front matter too complex (over {MAX_STRUCTURES:,} YAML structures)")
     try:
         fields = frontmatter_yaml.parse_yaml(source)
     except Exception as error:
@@ -226,9 +223,9 @@ def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     return fields, body
 
 
-def summary_from_fields(fields: dict[Any, Any], relative: str) -> ArticleSummary:
+def summary_from_fields(fields: dict[Any, Any], relative: str, web_url: str | None = None) -> ArticleSummary:
     """Normalise the fields the list, the tree and the sort orders need."""
-    web_url = safe_url(fields.get("webUrl"))
+    web_url = web_url or safe_url(fields.get("webUrl"))
     return ArticleSummary(
         id=identity_url(web_url) if web_url else relative,
         path=relative,
@@ -247,7 +244,8 @@ def summary_from_fields(fields: dict[Any, Any], relative: str) -> ArticleSummary
 
 def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Article:
     """Normalise every field of a parsed front matter to its one type."""
-    summary = summary_from_fields(fields, relative)
+    web_url = safe_url(fields.get("webUrl"))
+    summary = summary_from_fields(fields, relative, web_url)
     return Article(
         id=summary.id,
         path=relative,
@@ -262,7 +260,7 @@ def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Art
         published_at=summary.published_at,
         provider=summary.provider,
         topics=summary.topics,
-        web_url=safe_url(fields.get("webUrl")),
+        web_url=web_url,
         original_url=safe_url(fields.get("originalUrl")),
         amp_url=safe_url(fields.get("ampWebUrl")),
         cdn_amp_url=safe_url(fields.get("cdnAmpWebUrl")),
@@ -410,6 +408,11 @@ def to_related(value: object) -> tuple[RelatedStory, ...]:
             )
         )
     return tuple(stories)
+
+
+def _structure_count(source: str) -> int:
+    """Roughly how many YAML nodes a front matter makes: keys, flow collections, list items."""
+    return source.count(":") + source.count("{") + source.count("[") + source.count("\n-") + source.count(",")
 
 
 # --- messages ---------------------------------------------------------------

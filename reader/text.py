@@ -11,9 +11,12 @@ import re
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
+from rich.cells import cell_len, set_cell_size
+
 # ftfy is the cost of repairing text (~160 µs an article). Mojibake is always
 # made of a few tell-tale characters, so a ~3 µs search decides whether ftfy
-# needs to run at all (see MEASUREMENTS.md: same output, a third of the time).
+# needs to run at all (measured on the development machine: same output, a
+# third of the time).
 _MOJIBAKE_HINT = re.compile("[ÂÃÅÎÏÐÑâï\x80-\x9f\ufffd\ue080-\ue09f]")
 
 # loading.py parks raw C1 controls (which YAML refuses) in this private-use
@@ -34,11 +37,13 @@ def _fix_text():
 
 
 # A terminal escape sequence (CSI, OSC, DCS and friends, in their 7-bit
-# forms) is removed whole, so that no stray "[31m" is left behind.
-_ESCAPE_SEQUENCE = re.compile(
+# forms) is removed whole, so that no stray "[31m" is left behind; but never
+# past a line end, so an unterminated OSC in a file cannot swallow the rest of
+# it (loading.py removes them from raw files before parsing, too).
+ESCAPE_SEQUENCE = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
-    r"|[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC ... ST
+    r"|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
+    r"|[PX^_][^\x1b\n]*(?:\x1b\\)?"  # DCS, SOS, PM, APC ... ST
     # Any other escape: intermediates, then a final byte from "0" to "~" (ESC 7,
     # ESC c and ESC ( B are as common as ESC M; only removing them whole
     # leaves no stray "(B" behind).
@@ -47,9 +52,12 @@ _ESCAPE_SEQUENCE = re.compile(
 
 # Every C0 control but tab and newline, DEL, every C1 control, and the
 # Unicode bidi controls that can make text display other than it reads
-# (the "Trojan Source" characters), plus zero-width no-break oddities that
-# only serve to hide things.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# (the "Trojan Source" characters), and the invisible characters that only
+# serve to hide things: zero-width space, word joiner and its kin, BOM. The
+# zero-width (non-)joiners stay: Persian and emoji sequences need them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _SPACES = re.compile(r"\s+")
 # An http(s) URL with a plain host, no port or credentials, and only visible
 # ASCII after it: certainly well-formed.
@@ -71,6 +79,18 @@ MAX_BODY_CHARS = 200_000
 MAX_URL_CHARS = 2_048
 
 
+def fit(text: str, width: int) -> str:
+    """Exactly ``width`` terminal cells: padded, or cut with an ellipsis (wide characters count twice)."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 duplicate``, ``2 duplicates``, ``1,204 articles``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def repair(text: str) -> str:
     """Fix mojibake (``EUâ€™s`` → ``EU’s``) without touching correct text."""
     if _MOJIBAKE_HINT.search(text):
@@ -83,7 +103,7 @@ def repair(text: str) -> str:
 def strip_controls(text: str) -> str:
     """Remove escape sequences and control characters, keeping tab and newline."""
     if "\x1b" in text:
-        text = _ESCAPE_SEQUENCE.sub("", text)
+        text = ESCAPE_SEQUENCE.sub("", text)
     return _CONTROL.sub("", text)
 
 
