@@ -27,6 +27,7 @@ from .cache import ArticleCache, default_cache_path
 from .config import bundled_path
 from .folder_loader import FolderLoader, LoadProgress
 from .library import ALL, Library, Node, SortKey
+from .model import Article
 from .text import safe_url
 from .widgets.article_detail import ArticleDetail, RelatedList
 from .widgets.article_list import ArticleList, header_cells
@@ -48,6 +49,15 @@ class LibraryLoaded(Message):
 @dataclass
 class LoadProgressed(Message):
     progress: LoadProgress
+
+
+@dataclass
+class ArticleRead(Message):
+    """A worker has read the full article for the detail pane (None: the file is gone or broken)."""
+
+    library: Library
+    index: int
+    article: Article | None
 
 
 @dataclass
@@ -116,8 +126,8 @@ class ReaderApp(App[None]):
         self.sort_key = sort
         self.reverse = False
         self._detail_timer: Timer | None = None
-        self._shown_index: int | None = None
         self._progress = ""
+        self._preview = False  # the library is only the first screen's rows, read before the rest
         self._preferred_theme = theme
 
     # --- layout ----------------------------------------------------------------
@@ -163,26 +173,34 @@ class ReaderApp(App[None]):
 
     # --- loading -------------------------------------------------------------
 
-    def _open_cache(self) -> ArticleCache | None:
+    def _open_cache(self, *, report: bool = True) -> ArticleCache | None:
         if not self.use_cache:
             return None
         try:
             return ArticleCache(self.cache_path or default_cache_path())
         except Exception as error:
-            self.post_message(LoadFailed(f"cache unavailable, loading without it: {error}"))
+            if report:
+                self.post_message(LoadFailed(f"cache unavailable, loading without it: {error}"))
             return None
 
     def _show_first_screen(self) -> None:
-        """Rows in the very first frame: one indexed query of the cache, a few milliseconds."""
-        cache = self._open_cache()
+        """Rows in the very first frame: one indexed query of the cache, a few milliseconds.
+
+        Only the list shows them: they are the top of one order, not the library,
+        so the tree and the counts wait for the whole cached set.
+        """
+        cache = self._open_cache(report=False)  # the loading worker reports a failure, once
         if cache is None:
             return
         try:
-            first = FolderLoader(self.root, cache).first_screen()
+            first = FolderLoader(self.root, cache).first_screen(self.sort_key.value)
         finally:
             cache.close()
-        if first is not None:
-            self.on_library_loaded(LibraryLoaded(first))
+        if first is not None and not self.reverse:
+            self.library = first
+            self._preview = True
+            self._show_list(keep_id=None)
+            self._update_status()
 
     @work(thread=True, exclusive=True, name="load library")
     def load_library(self) -> None:
@@ -210,8 +228,12 @@ class ReaderApp(App[None]):
     def on_library_loaded(self, message: LibraryLoaded) -> None:
         previous = self.library
         keep = self.article_list.highlighted
-        keep_id = previous.articles[keep].id if keep is not None and keep < len(previous) else None
+        # The cursor stays on its article only if the user moved it: at the top,
+        # it stays at the top, where a growing library puts its best.
+        moved = self.article_list.cursor > 0
+        keep_id = previous.articles[keep].id if moved and keep is not None and keep < len(previous) else None
         self.library = message.library
+        self._preview = False
         if self.library.count(self.node) == 0 and self.node != ALL and self.library.complete:
             self.node = ALL
         self.tree.show_library(self.library, self.node)
@@ -227,7 +249,6 @@ class ReaderApp(App[None]):
             "cache": "reading cache…",
             "scanning": "looking for changes…",
             "parsing": f"loading {progress.done:,}/{progress.total:,}",
-            "saving": "saving…",
         }.get(progress.stage, "")
         self._progress = text
         self.status.show_progress(text, progress.done, progress.total if progress.stage == "parsing" else None)
@@ -254,6 +275,7 @@ class ReaderApp(App[None]):
         self._show_detail()
         related = self.query_one("#detail-related", RelatedList)
         if related.display and related.option_count:
+            related.highlighted = 0  # so that the next Enter chooses the first story
             related.focus()
 
     @on(ArticleDetail.RelatedChosen)
@@ -272,7 +294,7 @@ class ReaderApp(App[None]):
         view = self.library.view(self.node, self.sort_key, self.reverse)
         if index not in view:
             self.node = ALL
-            self.tree.show_library(self.library, ALL)
+            self.tree.show_chosen(ALL)
         self._show_list(keep_id=self.library.articles[index].id)
         self._update_status()
         self.article_list.focus()
@@ -285,35 +307,41 @@ class ReaderApp(App[None]):
         self._show_detail()
 
     def _show_detail(self) -> None:
+        """Show the highlighted article; its file is read by a worker, off the UI thread."""
         self._detail_timer = None
         if not self.is_running:  # the timer can fire while quitting, after the panes are gone
             return
         index = self.article_list.highlighted
-        shown = self.detail.article
-        if (
-            index is not None
-            and index == self._shown_index
-            and shown is not None
-            and shown.id == self.library.articles[index].id
-        ):
-            return  # the same article: nothing to re-read
-        self._shown_index = index
         if index is None:
             message = "Loading…" if not self.library.complete else "No articles here."
             self.detail.show_article(None, None, message=message)
             return
-        article = self.library.article(index)
-        if article is None:
+        shown = self.detail.article
+        if shown is not None and shown.path == self.library.articles[index].path:
+            return  # the same article: nothing to re-read
+        self._read_article(self.library, index)
+
+    @work(thread=True, group="detail", name="read article")
+    def _read_article(self, library: Library, index: int) -> None:
+        # Under a millisecond for a real article, but a file is untrusted input:
+        # a slow one must not freeze the keys. Not exclusive: a thread cannot be
+        # stopped anyway, and on_article_read drops a result the cursor has left.
+        self.post_message(ArticleRead(library, index, library.article(index)))
+
+    def on_article_read(self, message: ArticleRead) -> None:
+        if message.library is not self.library or message.index != self.article_list.highlighted:
+            return  # the cursor moved on, or the library changed, while the file was read
+        if message.article is None:
             self.detail.show_article(None, None, message="This article's file can no longer be read.")
             return
-        self.detail.show_article(article, self.library)
+        self.detail.show_article(message.article, message.library)
 
     def _update_status(self) -> None:
         arrow = "↑" if self.reverse != (self.sort_key is SortKey.TITLE) else "↓"
         self.status.show_place(
             self.root.name or str(self.root),
             self.node.label,
-            self.library.count(self.node),
+            None if self._preview else self.library.count(self.node),
             f"{self.sort_key.label} {arrow}",
         )
         self.status.show_problems(len(self.library.errors), len(self.library.duplicates))

@@ -518,6 +518,8 @@ async def test_tab_moves_focus_between_tree_list_and_related(tmp_path: Path) -> 
         assert related.display
         assert app.focused is app.article_list
         await pilot.press("tab")
+        assert app.focused is app.detail  # the pane itself, so keys scroll a long body
+        await pilot.press("tab")
         assert app.focused is related
         await pilot.press("tab")
         assert app.focused is app.tree
@@ -527,13 +529,17 @@ async def test_tab_moves_focus_between_tree_list_and_related(tmp_path: Path) -> 
         assert app.focused is app.tree
         await pilot.press("shift+tab")
         assert app.focused is related
+        await pilot.press("shift+tab")
+        assert app.focused is app.detail
         await pilot.press("shift+tab")
         assert app.focused is app.article_list
 
-        # Without related stories, tab goes straight from the list to the tree.
+        # Without related stories, tab goes from the list to the detail pane, then the tree.
         await pilot.press("down")
         await pilot.pause(0.1)
         assert not related.display
+        await pilot.press("tab")
+        assert app.focused is app.detail
         await pilot.press("tab")
         assert app.focused is app.tree
         await pilot.press("tab")
@@ -1210,3 +1216,80 @@ async def test_command_palette_runs_a_command(sort_folder: Path) -> None:
         await pilot.pause(0.1)
         assert app.sort_key is SortKey.HEAT
         assert titles(app) == HEAT_ORDER
+
+
+# --- found in review: keys a person reaches for -----------------------------------
+
+
+async def test_enter_then_enter_jumps_to_the_first_related_story(related_folder: Path) -> None:
+    app = ReaderApp(related_folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        assert highlighted_title(app) == "Probe reaches Mars"
+        await pilot.press("enter", "enter")  # to the related stories, then the first of them
+        await pilot.pause(0.1)
+        assert highlighted_title(app) == "Lander test passes"
+        assert app.focused is app.article_list
+
+
+async def test_the_detail_pane_scrolls_from_the_keyboard(tmp_path: Path) -> None:
+    body = "\n\n".join(f"Paragraph {n} of a long body." for n in range(60))
+    folder = make_library(tmp_path / "long", {"a.md": article_text("Long read", body=body)})
+    app = ReaderApp(folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        await pilot.pause(0.3)  # the Markdown body renders
+        await pilot.press("tab")
+        assert app.focused is app.detail
+        assert app.detail.scroll_y == 0
+        await pilot.press("pagedown", "j", "down")
+        await pilot.pause()
+        assert app.detail.scroll_y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert app.detail.scroll_y == 0
+
+
+async def test_a_new_library_leaves_an_untouched_cursor_at_the_top(sort_folder: Path) -> None:
+    """While loading, the best articles arrive: a cursor the user has not moved stays on row 0."""
+    app = ReaderApp(sort_folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        write_article(sort_folder, "z.md", article_text("Zenith", quality=99))
+        from reader.folder_loader import FolderLoader
+
+        app.post_message(LibraryLoaded(FolderLoader(sort_folder).load()))
+        await pilot.pause(0.1)
+        assert app.article_list.cursor == 0
+        assert highlighted_title(app) == "Zenith"
+
+
+async def test_a_new_library_does_not_move_the_tree_cursor_under_the_user(sort_folder: Path) -> None:
+    app = ReaderApp(sort_folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        app.tree.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        where = app.tree.cursor_node.data
+        assert where is not None and where != ALL
+        app.post_message(LibraryLoaded(app.library))
+        await pilot.pause(0.1)
+        assert app.tree.cursor_node.data == where
+
+
+async def test_enter_on_a_category_shows_it_and_keeps_it_open(tmp_path: Path) -> None:
+    folder = make_library(
+        tmp_path / "cats",
+        {
+            "a.md": article_text("News one", category="news", topics=["Space"]),
+            "b.md": article_text("Research one", category="research", topics=["Climate"]),
+        },
+    )
+    app = ReaderApp(folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        await choose_in_tree(app, pilot, Node("category", "news"))
+        assert titles(app) == ["News one"]
+        branch = next(n for n in app.tree._all_nodes() if n.data == Node("category", "news"))
+        assert branch.is_expanded

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..library import Library
+from ..text import counted
 
 # A DataTable builds every row; past this many the screen says how many more.
 MAX_ROWS = 5_000
@@ -30,8 +31,8 @@ class ErrorsScreen(ModalScreen[None]):
             box.border_subtitle = "Esc to close"
             yield Static(
                 Content(
-                    f"{len(library.errors):,} unreadable, {len(library.duplicates):,} duplicates, "
-                    f"{len(library.skipped):,} other files skipped"
+                    f"{len(library.errors):,} unreadable, {counted(len(library.duplicates), 'duplicate')}, "
+                    f"{counted(len(library.skipped), 'other file')} skipped"
                 ),
                 id="errors-summary",
             )

@@ -71,7 +71,8 @@ def meta_content(article: Article) -> Content:
 def related_prompt(story: RelatedStory, in_library: bool) -> Content:
     when = story.published_at.astimezone().strftime("%Y-%m-%d") if story.published_at else "no date"
     quality = f"quality {story.quality}" if story.quality is not None else "no quality"
-    mark = ("● ", "$success") if in_library else ("↗ ", "$text-muted")
+    # In the library: Enter jumps to it. Outside: Enter opens it. No link: nothing to do.
+    mark = ("● ", "$success") if in_library else ("↗ ", "$text-muted") if story.url else ("· ", "$text-muted")
     return Content.assemble(
         mark,
         (story.title, "bold" if in_library else ""),
@@ -85,6 +86,9 @@ class RelatedList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="related.down"),
         Binding("k", "cursor_up", "Up", show=False, id="related.up"),
+        Binding("home,g", "first", "First", show=False, id="related.first"),
+        Binding("end,G", "last", "Last", show=False, id="related.last"),
+        Binding("enter", "select", "Jump to it (in the library) or open it", show=False, id="related.choose"),
     ]
 
 
@@ -120,7 +124,8 @@ class ArticleDetail(VerticalScroll):
             return self.detail
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, can_focus=False)
+        # Focusable, so the keys can scroll a long body (Tab reaches it after the list).
+        super().__init__(id=id, can_focus=True)
         self.article: Article | None = None
         self._related_indexes: list[int | None] = []
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -26,17 +26,11 @@ from textual.strip import Strip
 
 from ..library import Library
 from ..model import ArticleSummary
+from ..text import fit
 
 # Eight heights of a one-cell bar: enough to compare two scores at a glance.
 _BAR = " ▁▂▃▄▅▆▇█"
 _ROW_CACHE_SIZE = 512
-
-
-def fit(text: str, width: int) -> str:
-    """Exactly ``width`` cells: padded, or cut with an ellipsis (wide characters count twice)."""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
 
 
 def score_cell(value: int | None, scale: int = 100) -> tuple[str, float | None]:

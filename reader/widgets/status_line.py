@@ -7,6 +7,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import ProgressBar, Static
 
+from ..text import counted
+
 
 class StatusLine(Horizontal):
     """Library, node, order and counts on the left; loading progress and problems on the right."""
@@ -17,13 +19,14 @@ class StatusLine(Horizontal):
         yield Static(id="status-loading")
         yield Static(id="status-problems")
 
-    def show_place(self, library_name: str, node_label: str, count: int, order: str) -> None:
+    def show_place(self, library_name: str, node_label: str, count: int | None, order: str) -> None:
+        """Where the user is; ``count`` None while it is not known yet (loading)."""
         self.query_one("#status-where", Static).update(
             Content.assemble(
                 (library_name, "bold"),
                 (" › ", "dim"),
                 node_label,
-                (f" {count:,}", "$accent"),
+                (f" {count:,}" if count is not None else " …", "$accent"),
                 ("  sorted by ", "dim"),
                 (order, "bold"),
             )
@@ -44,7 +47,7 @@ class StatusLine(Horizontal):
         if unreadable:
             parts.append((f"{unreadable:,} unreadable", "$error"))
         if duplicates:
-            parts.append((f"  {duplicates:,} duplicates", "$warning"))
+            parts.append((f"  {counted(duplicates, 'duplicate')}", "$warning"))
         if parts:
             parts.append((" (e)", "dim"))
         problems = self.query_one("#status-problems", Static)

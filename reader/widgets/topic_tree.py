@@ -26,8 +26,9 @@ class TopicTree(Tree[Node]):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
         Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
-        Binding("g", "scroll_home", "First", show=False, id="tree.first"),
-        Binding("G", "scroll_end", "Last", show=False, id="tree.last"),
+        Binding("home,g", "scroll_home", "First", show=False, id="tree.first"),
+        Binding("end,G", "scroll_end", "Last", show=False, id="tree.last"),
+        Binding("enter", "select_cursor", "Show its articles", show=False, id="tree.choose"),
     ]
 
     @dataclass
@@ -45,12 +46,18 @@ class TopicTree(Tree[Node]):
         super().__init__("Library", data=None, id=id)
         self.show_root = False
         self.guide_depth = 2
-        self.auto_expand = True
+        # Choosing a category shows its articles; it should not also fold it away.
+        self.auto_expand = False
         self._chosen: Node = ALL
 
     def show_library(self, library: Library, chosen: Node) -> None:
-        """Rebuild the tree from a library, keeping the chosen node and open branches."""
+        """Rebuild the tree from a library, keeping open branches and the cursor.
+
+        While the tree has focus, the cursor stays where the user put it (the
+        library may be growing under them); otherwise it goes to the chosen node.
+        """
         self._chosen = chosen
+        here = self.cursor_node.data if self.has_focus and self.cursor_node is not None else None
         expanded = {n.data for n in self._all_nodes() if n.is_expanded and n.data is not None}
         first_build = not self.root.children
         self.clear()
@@ -73,7 +80,7 @@ class TopicTree(Tree[Node]):
             providers.add_leaf(_label(provider or "(unknown)", count), data=Node("provider", provider))
         if Node("providers") in expanded:
             providers.expand()
-        self._move_to(chosen)
+        self.show_chosen(here or chosen)
 
     def _all_nodes(self) -> list[TreeNode[Node]]:
         found, stack = [], list(self.root.children)
@@ -83,7 +90,8 @@ class TopicTree(Tree[Node]):
             stack.extend(node.children)
         return found
 
-    def _move_to(self, wanted: Node) -> None:
+    def show_chosen(self, wanted: Node) -> None:
+        """Move the cursor to a node (opening its branch), without choosing it."""
         for node in self._all_nodes():
             if node.data == wanted:
                 parent = node.parent
@@ -98,6 +106,8 @@ class TopicTree(Tree[Node]):
         node = event.node.data
         # "Topics" and "Providers" only group; choosing them opens or closes them.
         if node is None or node.kind in ("topics", "providers"):
+            event.node.toggle()
             return
+        event.node.expand()
         self._chosen = node
         self.post_message(self.NodeChosen(self, node))
