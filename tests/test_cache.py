@@ -13,7 +13,7 @@ from conftest import front_matter, write_article
 from reader import folder_loader
 from reader.cache import SCHEMA, ArticleCache
 from reader.folder_loader import FolderLoader
-from reader.library import Library
+from reader.library import ALL, Library, SortKey
 from reader.loading import load_file
 from reader.model import Article
 
@@ -408,3 +408,21 @@ def test_parallel_parsing_gives_the_same_library_as_one_process(tmp_path, monkey
     assert state(parallel) == state(serial)
     # and what the parallel run stored is what a serial run stored
     assert state(load(root, tmp_path / "p.sqlite3")) == state(load(root, tmp_path / "s.sqlite3"))
+
+
+@pytest.mark.parametrize("order", ["quality", "heat", "date"])
+def test_the_first_screen_is_the_top_of_the_order_the_app_starts_in(root, cache_path, order, monkeypatch):
+    monkeypatch.setattr(folder_loader, "FIRST_SCREEN_ROWS", 5)
+    full = load(root, cache_path)
+    first = FolderLoader(root, ArticleCache(cache_path)).first_screen(order)
+    assert first is not None and not first.complete
+    key = {"quality": SortKey.QUALITY, "heat": SortKey.HEAT, "date": SortKey.DATE}[order]
+    expected = [full.articles[i].path for i in full.view(ALL, key)]
+    shown = [first.articles[i].path for i in first.view(ALL, key)]
+    assert shown == expected[:5]
+
+
+def test_no_first_screen_without_a_cache_or_for_title_order(root, cache_path):
+    assert FolderLoader(root, None).first_screen() is None
+    load(root, cache_path)
+    assert FolderLoader(root, ArticleCache(cache_path)).first_screen("title") is None
