@@ -91,47 +91,49 @@ def _source_needs_reference(source: str) -> bool:
     return any(marker in source for marker in _NUMBER_MARKERS) and _LEADING_ZERO.search(source) is not None
 
 
-def _read_otherwise(value: Any) -> bool:
-    """True for a scalar PyYAML may read differently: a 1.1 boolean word or a
-    base-60 number that yaml_rs kept as text (or as a time: 12:30:00), or a
-    float (1e3 is text in 1.1)."""
-    if value.__class__ is str:
-        return value in _YAML11_WORDS or (
-            ":" in value and value[:1] in "+-0123456789" and _SEXAGESIMAL.fullmatch(value) is not None
-        )
-    return value.__class__ is float or value.__class__ is time
-
-
-def _record_needs_reference(record: dict) -> bool:
-    """The same for a related story, whose provider is one level deeper."""
-    for value in record.values():
-        if value.__class__ is dict:
-            if any(_read_otherwise(v) for v in value.values()):
-                return True
-        elif _read_otherwise(value):
-            return True
-    return False
+def _scalars(fields: dict) -> list[Any]:
+    """The scalars the reader uses: top-level values, and one and two levels into
+    mappings and lists (provider, topics, related stories and their providers)."""
+    scalars: list[Any] = []
+    add = scalars.append
+    for value in fields.values():
+        kind = value.__class__
+        if kind is list:
+            for item in value:
+                if item.__class__ is dict:
+                    for inner in item.values():
+                        if inner.__class__ is dict:
+                            scalars.extend(inner.values())
+                        else:
+                            add(inner)
+                else:
+                    add(item)
+        elif kind is dict:
+            scalars.extend(value.values())
+        else:
+            add(value)
+    return scalars
 
 
 def _result_needs_reference(fields: Any) -> bool:
-    """True if a value the reader uses may read differently in PyYAML (see above)."""
+    """True if a value the reader uses may read differently in PyYAML: a 1.1
+    boolean word or a base-60 number that yaml_rs kept as text (or as a time,
+    12:30:00), or a float (1e3 is text in 1.1). This runs for every file of a
+    cold load, so it is one flat loop without a call per value."""
     if not isinstance(fields, dict):
         return False  # not an article either way; loading rejects it
     words = _YAML11_WORDS
-    for key, value in fields.items():
+    for key in fields:
         if key.__class__ is not str or key in words:
             return True
-        if value.__class__ is list:
-            for item in value:
-                if item.__class__ is dict:
-                    if _record_needs_reference(item):
-                        return True
-                elif _read_otherwise(item):
-                    return True
-        elif value.__class__ is dict:
-            if _record_needs_reference(value):
+    for value in _scalars(fields):
+        kind = value.__class__
+        if kind is str:
+            if value in words:
                 return True
-        elif _read_otherwise(value):
+            if ":" in value and value[:1] in "+-0123456789" and _SEXAGESIMAL.fullmatch(value) is not None:
+                return True
+        elif kind is float or kind is time:
             return True
     return False
 
