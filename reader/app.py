@@ -248,7 +248,10 @@ class ReaderApp(App[None]):
         text = {
             "cache": "reading cache…",
             "scanning": "looking for changes…",
-            "parsing": f"loading {progress.done:,}/{progress.total:,}",
+            # No total while the folder is still being walked: a count, no bar yet.
+            "parsing": f"loading {progress.done:,}/{progress.total:,}"
+            if progress.total
+            else f"loading {progress.done:,}…",
         }.get(progress.stage, "")
         self._progress = text
         self.status.show_progress(text, progress.done, progress.total if progress.stage == "parsing" else None)

@@ -6,12 +6,13 @@ fill in the rest as it arrives; ``FolderLoader.load()`` runs it to the end
 for the command line.
 
 The steps, each as cheap as it can be:
-1. the best-rated first screen straight from the cache (one indexed query);
+1. the first screen straight from the cache (one indexed query);
 2. every cached summary (no details), as a complete-looking library;
-3. a walk of the folder comparing size and mtime with the cache;
-4. parsing only new and changed files, in several processes when there are
-   many (the YAML parse is the cost, and it does not share a core);
-5. forgetting deleted files, storing what was parsed, and the final library.
+3. a walk of the folder comparing size and mtime with the cache, handing new
+   and changed files to the parser as they are found, so parsing overlaps the
+   walk; in several processes once there are many (the YAML parse is the
+   cost, and it does not share a core);
+4. forgetting deleted files, storing what was parsed, and the final library.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import (
     ARTICLE,
@@ -38,6 +41,9 @@ from .cache import (
 from .library import Library
 from .loading import FileEntry, Skipped, load_file, load_summary, walk
 from .model import Article, ArticleSummary, LoadError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FIRST_SCREEN_ROWS = 200
 CHUNK_FILES = 500  # files per task handed to a parsing process
@@ -76,6 +82,89 @@ def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
             status = SKIPPED if isinstance(outcome, Skipped) else ERROR
             records.append(problem_record(entry.path, entry.size, entry.mtime_ns, status, outcome.reason))
     return records
+
+
+@dataclass
+class _Progress:
+    done: int = 0
+    total: int = 0
+    last_snapshot: float = field(default_factory=time.monotonic)
+    next_snapshot: int = 2
+
+
+class _ChunkParser:
+    """Parses chunks of files in order: in this process, or in a pool of
+    processes started once PARALLEL_FROM files are waiting (fewer parse faster
+    here than processes start). A pool that breaks (a killed or crashed
+    process) is not fatal: what it had not delivered is parsed here."""
+
+    def __init__(self, root: Path, workers: int) -> None:
+        self.root = root
+        self.workers = workers
+        self._queue: deque[tuple[list[FileEntry], Future | None]] = deque()
+        self._waiting = 0  # files queued but not submitted to a pool
+        self._pool = None
+
+    def submit(self, chunk: list[FileEntry]) -> None:
+        if self._pool is not None:
+            self._queue.append((chunk, self._submit(chunk)))
+            return
+        self._queue.append((chunk, None))
+        self._waiting += len(chunk)
+        if self.workers > 1 and self._waiting >= PARALLEL_FROM:
+            self._start_pool()
+
+    def finished(self) -> Iterator[list[Record]]:
+        """The next chunks in order whose parsing is done, without waiting."""
+        while self._queue and self._queue[0][1] is not None and self._queue[0][1].done():
+            yield self._result(*self._queue.popleft())
+
+    def remaining(self) -> Iterator[list[Record]]:
+        """Every chunk not delivered yet, in order, waiting as needed."""
+        while self._queue:
+            yield self._result(*self._queue.popleft())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _result(self, chunk: list[FileEntry], future: Future | None) -> list[Record]:
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
+        if future is not None:
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError, CancelledError):
+                pass  # parsed here instead, below
+        return parse_files(self.root, chunk)
+
+    def _submit(self, chunk: list[FileEntry]) -> Future | None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self._pool.submit(parse_files, self.root, chunk)
+        except (BrokenProcessPool, RuntimeError):
+            return None
+
+    def _start_pool(self) -> None:
+        # Imported here: only a large cold load needs them, and start-up should not pay.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # "spawn": the app has threads running, and forking a threaded process is unsafe.
+        context = multiprocessing.get_context("spawn")
+        try:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=start_parsing_process
+            )
+        except OSError:
+            return  # no processes here: everything is parsed in this process
+        queued, self._queue = self._queue, deque()
+        for chunk, _ in queued:
+            self._queue.append((chunk, self._submit(chunk)))
+        self._waiting = 0
 
 
 class FolderLoader:
@@ -137,94 +226,71 @@ class FolderLoader:
                 yield self._snapshot(complete=False)
 
         yield LoadProgress("scanning")
-        to_parse: list[FileEntry] = []
+        # New and changed files are parsed while the walk goes on: at 100,000
+        # files the walk alone (a stat each) takes over a second.
+        parser = _ChunkParser(self.root, self.workers)
+        chunk: list[FileEntry] = []
         walk_problems: list[LoadError | Skipped] = []
         seen: set[str] = set()
-        for found in walk(self.root):
-            if self.cancelled.is_set():
-                return
-            if isinstance(found, FileEntry):
-                seen.add(found.path)
-                if cached.get(found.path) != (found.size, found.mtime_ns):
-                    to_parse.append(found)
-            else:
-                walk_problems.append(found)
-        gone = [path for path in cached if path not in seen]
-        for path in gone:
-            self._summaries.pop(path, None)
-            self._problems.pop(path, None)
-        if gone and self.cache is not None:
-            self.cache.forget(self.root, gone)
-        for problem in walk_problems:
-            status = SKIPPED if isinstance(problem, Skipped) else ERROR
-            self._problems[problem.path] = problem_record(problem.path, 0, 0, status, problem.reason)
-
-        if to_parse:
-            yield from self._parse(to_parse)
-        if self.cancelled.is_set():
-            return
-        yield LoadProgress("done", len(to_parse), len(to_parse))
-        if not to_parse and not gone and not walk_problems and self._last is not None:
+        progress = _Progress(next_snapshot=max(len(self._summaries), 1) * 2)
+        try:
+            for found in walk(self.root):
+                if self.cancelled.is_set():
+                    return
+                if isinstance(found, FileEntry):
+                    seen.add(found.path)
+                    if cached.get(found.path) != (found.size, found.mtime_ns):
+                        chunk.append(found)
+                        progress.total += 1
+                        if len(chunk) == CHUNK_FILES:
+                            parser.submit(chunk)
+                            chunk = []
+                            for records in parser.finished():
+                                yield from self._taken(records, progress, walking=True)
+                else:
+                    walk_problems.append(found)
+            if chunk:
+                parser.submit(chunk)
+            gone = [path for path in cached if path not in seen]
+            for path in gone:
+                self._summaries.pop(path, None)
+                self._problems.pop(path, None)
+            if gone and self.cache is not None:
+                self.cache.forget(self.root, gone)
+            for problem in walk_problems:
+                status = SKIPPED if isinstance(problem, Skipped) else ERROR
+                self._problems[problem.path] = problem_record(problem.path, 0, 0, status, problem.reason)
+            for records in parser.remaining():
+                if self.cancelled.is_set():
+                    return
+                yield from self._taken(records, progress, walking=False)
+        finally:
+            parser.close()
+        yield LoadProgress("done", progress.done, progress.total)
+        if not progress.total and not gone and not walk_problems and self._last is not None:
             yield self._last.completed()  # nothing changed since the cache: no need to re-index
         else:
             yield self._snapshot(complete=True)
 
     # --- parsing -------------------------------------------------------------
 
-    def _parse(self, entries: list[FileEntry]) -> Iterator[LoadProgress | Library]:
-        total = len(entries)
-        done = 0
-        last_snapshot = time.monotonic()
-        next_snapshot = max(len(self._summaries), 1) * 2
-        yield LoadProgress("parsing", 0, total)
-        chunks = [entries[i : i + CHUNK_FILES] for i in range(0, total, CHUNK_FILES)]
-        for records in self._parsed_chunks(chunks):
-            if self.cancelled.is_set():
-                return
-            if self.cache is not None:
-                self.cache.store(self.root, records)
-            for record in records:
-                self._take(record)
-            done += len(records)
-            yield LoadProgress("parsing", done, total)
-            if (
-                done < total
-                and len(self._summaries) >= next_snapshot
-                and time.monotonic() - last_snapshot > SNAPSHOT_EVERY_S
-            ):
-                yield self._snapshot(complete=False)
-                last_snapshot = time.monotonic()
-                next_snapshot = len(self._summaries) * 2
-
-    def _parsed_chunks(self, chunks: list[list[FileEntry]]) -> Iterator[list[Record]]:
-        files = sum(len(chunk) for chunk in chunks)
-        if self.workers <= 1 or files < PARALLEL_FROM:
-            for chunk in chunks:
-                yield parse_files(self.root, chunk)
-            return
-        # Imported here: only a large cold load needs them, and start-up should not pay.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        # "spawn": the app has threads running, and forking a threaded process is unsafe.
-        context = multiprocessing.get_context("spawn")
-        delivered = 0
-        try:
-            with ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=start_parsing_process
-            ) as pool:
-                try:
-                    for records in pool.map(parse_files, [self.root] * len(chunks), chunks):
-                        delivered += 1
-                        yield records
-                finally:
-                    pool.shutdown(wait=False, cancel_futures=True)
-        except (BrokenProcessPool, OSError):
-            # Processes could not start or died (a frozen interpreter, a killed
-            # worker): slower in-process parsing still loads everything.
-            for chunk in chunks[delivered:]:
-                yield parse_files(self.root, chunk)
+    def _taken(self, records: list[Record], progress: _Progress, walking: bool) -> Iterator[LoadProgress | Library]:
+        """Store and index one parsed chunk; now and then, a snapshot of the growing library."""
+        if self.cache is not None:
+            self.cache.store(self.root, records)
+        for record in records:
+            self._take(record)
+        progress.done += len(records)
+        # While walking, the total is still growing: the bar waits for it.
+        yield LoadProgress("parsing", progress.done, 0 if walking else progress.total)
+        if (
+            progress.done < progress.total
+            and len(self._summaries) >= progress.next_snapshot
+            and time.monotonic() - progress.last_snapshot > SNAPSHOT_EVERY_S
+        ):
+            yield self._snapshot(complete=False)
+            progress.last_snapshot = time.monotonic()
+            progress.next_snapshot = len(self._summaries) * 2
 
     # --- turning records into libraries --------------------------------------
 

@@ -426,3 +426,33 @@ def test_no_first_screen_without_a_cache_or_for_title_order(root, cache_path):
     assert FolderLoader(root, None).first_screen() is None
     load(root, cache_path)
     assert FolderLoader(root, ArticleCache(cache_path)).first_screen("title") is None
+
+
+def test_a_broken_pool_falls_back_to_parsing_here(root, monkeypatch):
+    """A parsing process that dies (or a pool that cannot start) costs speed, not articles."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class BrokenPool:
+        def submit(self, *args):
+            future: Future = Future()
+            future.set_exception(BrokenProcessPool("a parsing process died"))
+            return future
+
+        def shutdown(self, **kwargs):
+            pass
+
+    def start_broken_pool(self):
+        self._pool = BrokenPool()
+        queued, self._queue = self._queue, folder_loader.deque()
+        for chunk, _ in queued:
+            self._queue.append((chunk, self._submit(chunk)))
+
+    monkeypatch.setattr(folder_loader, "PARALLEL_FROM", 3)
+    monkeypatch.setattr(folder_loader, "CHUNK_FILES", 2)
+    monkeypatch.setattr(folder_loader._ChunkParser, "_start_pool", start_broken_pool)
+    broken = FolderLoader(root, None, workers=2).load()
+    serial = FolderLoader(root, None, workers=1).load()
+    assert len(broken) == len(serial) == 12
+    assert [a.path for a in broken.articles] == [a.path for a in serial.articles]
+    assert [e.path for e in broken.errors] == [e.path for e in serial.errors]
