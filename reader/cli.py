@@ -23,6 +23,11 @@ EXIT_OK, EXIT_REJECTED, EXIT_NO_FOLDER = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reader",
+        usage=(
+            "reader [PATH] [--sort KEY] [--no-cache]      open the app\n"
+            "       reader list [PATH] [--topic NAME] [--sort KEY] [--limit N] [--json]\n"
+            "       reader check [PATH]"
+        ),
         description="A fast, keyboard-first terminal reader for folders of Markdown news articles.",
         epilog="Without PATH: the `library` folder from the config file, else the bundled sample.",
     )
