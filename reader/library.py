@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import Article, ArticleSummary, LoadError
+from .model import Article, ArticleSummary, Duplicate, LoadError
 from .text import identity_url, safe_url
 
 
@@ -38,7 +38,9 @@ class SortKey(StrEnum):
 class Node:
     """A place in the topic tree; ``members`` of a Library says which articles sit there."""
 
-    kind: str  # "all" | "category" | "topic" | "provider"
+    # "all" | "category" | "topic" | "provider"; "topics" and "providers" are
+    # the tree's grouping branches, which have no articles of their own.
+    kind: str
     name: str = ""
     category: str | None = None  # a topic within one category, when the tree groups them
 
@@ -52,17 +54,6 @@ class Node:
 
 
 ALL = Node("all")
-
-
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    """A file whose article is already in the library under another file."""
-
-    path: str
-    kept: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: duplicate of {self.kept}"
 
 
 def _no_details(summary: ArticleSummary) -> Article | None:
@@ -98,6 +89,7 @@ class Library:
         self._members: dict[Node, array] = {}
         self._orders: dict[SortKey, tuple[array, array, int]] = {}
         self._views: dict[tuple[Node, SortKey, bool], array] = {}
+        self._ties: tuple[list[int], list[int], list[float]] | None = None
         self._lock = threading.Lock()
         self._index_nodes()
 
@@ -159,18 +151,15 @@ class Library:
             return cached
         articles = self.articles
         n = len(articles)
-        missing = float("inf")
-        by_title = sorted(range(n), key=[a.title.casefold() for a in articles].__getitem__)
-        dates = [-a.published_at.timestamp() if a.published_at else missing for a in articles]
-        tie_order = sorted(by_title, key=dates.__getitem__)
+        by_title, tie_order, dates = self._tie_orders()
         if key is SortKey.TITLE:
             order, with_value = by_title, n
         elif key is SortKey.DATE:
-            order, with_value = tie_order, sum(1 for d in dates if d != missing)
+            order, with_value = tie_order, sum(1 for d in dates if d != _MISSING)
         else:
             field = "quality" if key is SortKey.QUALITY else "heat"
             values = [getattr(a, field) for a in articles]
-            sort_values = [-v if v is not None else missing for v in values]
+            sort_values = [-v if v is not None else _MISSING for v in values]
             order = sorted(tie_order, key=sort_values.__getitem__)
             with_value = n - values.count(None)
         rank = array("i", bytes(4 * n))
@@ -179,6 +168,15 @@ class Library:
         result = (array("i", order), rank, with_value)
         self._orders[key] = result
         return result
+
+    def _tie_orders(self) -> tuple[list[int], list[int], list[float]]:
+        """(by title, by date then title, negated dates): shared by every key's order, computed once."""
+        if self._ties is None:
+            articles = self.articles
+            by_title = sorted(range(len(articles)), key=[a.title.casefold() for a in articles].__getitem__)
+            dates = [-a.published_at.timestamp() if a.published_at else _MISSING for a in articles]
+            self._ties = (by_title, sorted(by_title, key=dates.__getitem__), dates)
+        return self._ties
 
     def view(self, node: Node, key: SortKey = SortKey.QUALITY, reverse: bool = False) -> Sequence[int]:
         """Indexes of the node's articles in the given order (cached).
@@ -230,6 +228,9 @@ class Library:
     def article(self, index: int) -> Article | None:
         """The full record of one article, read from its file when asked (see FolderLoader.fetch)."""
         return self._fetch(self.articles[index])
+
+
+_MISSING = float("inf")  # sorts after every real value
 
 
 def _casefold_first(item: tuple[str, object]) -> tuple[str, str]:

@@ -117,6 +117,17 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A file whose article is already in the library under another file."""
+
+    path: str
+    kept: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: duplicate of {self.kept}"
+
+
+@dataclass(frozen=True, slots=True)
 class LoadError:
     """A file that could not be read as an article, and why, in one line."""
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import front_matter, write_article
 
 from reader.folder_loader import FolderLoader
-from reader.library import ALL, Duplicate, Library, Node, SortKey
-from reader.model import ArticleSummary, LoadError, Provider
+from reader.library import ALL, Library, Node, SortKey
+from reader.model import ArticleSummary, Duplicate, LoadError, Provider
 from reader.text import identity_url
 
 BASE = datetime(2021, 6, 1, tzinfo=UTC)
