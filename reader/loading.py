@@ -135,7 +135,8 @@ def load_summary(root: Path, relative: str) -> ArticleSummary | LoadError | Skip
 
 def _load(root: Path, relative: str, build: Callable[[dict, str, str], T]) -> T | LoadError | Skipped:
     try:
-        fields, body = parse_fields(read_text(root / relative))
+        # os.path.join, not Path: this runs once a file in a cold load, and pathlib costs ~8 µs.
+        fields, body = parse_fields(read_text(os.path.join(root, relative)))
         return build(fields, body, relative)
     except NotAnArticle as reason:
         return Skipped(relative, str(reason))
@@ -149,7 +150,7 @@ def _load(root: Path, relative: str, build: Callable[[dict, str, str], T]) -> T 
         return LoadError(relative, f"unreadable: {type(error).__name__}: {_first_line(error)}")
 
 
-def read_text(path: Path) -> str:
+def read_text(path: str | Path) -> str:
     """The file's text, whatever its encoding, or RejectedFile."""
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
