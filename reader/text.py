@@ -80,10 +80,63 @@ MAX_URL_CHARS = 2_048
 
 
 def fit(text: str, width: int) -> str:
-    """Exactly ``width`` terminal cells: padded, or cut with an ellipsis (wide characters count twice)."""
+    """Exactly ``width`` terminal cells: padded, or cut with an ellipsis (wide characters count twice).
+
+    Cells are counted as Textual counts them when it draws (``rich.cells``), with
+    emoji sequences (ZWJ, VS16) as one glyph, and never cut inside one.
+    """
+    if width <= 0:
+        return ""
+    if text.isascii() and text.isprintable():  # most titles: one cell a character
+        return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+    if "\u200d" in text or "\ufe0f" in text:
+        text = _settle_joiners(text)
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+    return set_cell_size(text, width - 1) + "…"
+
+
+def _settle_joiners(text: str) -> str:
+    """The text without joiners that join nothing, which are invisible anyway.
+
+    rich (so Textual) lets a ZWJ or VS16 with no character before it swallow the
+    width of the next character, and a ZWJ at the end join the padding or the
+    ellipsis that ``fit`` appends: the row would then be drawn at another width
+    than the one counted.
+    """
+    return text.lstrip("\u200d\ufe0f").rstrip("\u200d")
+
+
+_NAMED_ESCAPES = {"\\": "\\\\", "\x1b": "\\e", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def escape_name(name: str) -> str:
+    """A file or folder name as it may be shown: every control and invisible character escaped.
+
+    As ``ls -b`` shows names: ``\\\\`` for a backslash; ``\\e``, ``\\n``, ``\\t``,
+    ``\\r`` and ``\\xNN`` for C0 controls and DEL; ``\\xNN`` for a byte that is not
+    UTF-8 (the lone surrogate ``os.fsdecode`` made of it, U+DC80..U+DCFF);
+    ``\\u009b`` for a C1 control (so that it never looks like the raw byte 0x9B);
+    ``\\u202e`` or ``\\U000e0041`` for every other character that is not printable
+    (bidi controls, zero-width and other format characters, separators other
+    than the space, private use). Every escape starts with a backslash and a
+    backslash is always escaped, so two different names never look the same.
+    """
+    if name.isprintable() and "\\" not in name:  # nearly every name: nothing to build
+        return name
+    return "".join(char if char.isprintable() and char != "\\" else _escape_char(char) for char in name)
+
+
+def _escape_char(char: str) -> str:
+    named = _NAMED_ESCAPES.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def counted(number: int, noun: str) -> str:
