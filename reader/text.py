@@ -127,6 +127,19 @@ def escape_name(name: str) -> str:
     return "".join(char if char.isprintable() and char != "\\" else _escape_char(char) for char in name)
 
 
+def escape_line(text: str) -> str:
+    """A message from outside (an OSError, a parser's complaint, a list of names) as one printable line.
+
+    Runs of white space (newlines too) become one space and every other
+    character that is not printable is escaped as ``escape_name`` escapes it;
+    backslashes stay as they are (a message is read, not told apart from others).
+    """
+    if not text.isprintable():
+        text = " ".join(text.split())
+        text = "".join(char if char.isprintable() else _escape_char(char) for char in text)
+    return text
+
+
 def _escape_char(char: str) -> str:
     named = _NAMED_ESCAPES.get(char)
     if named is not None:
