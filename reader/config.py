@@ -3,17 +3,30 @@
 Paths follow the XDG variables (through platformdirs), so tests and users can
 point them anywhere. Settings are a small TOML file the user edits; the reader
 only reads it.
+
+One rule for every setting, in the app and the CLI: a file that cannot be
+read or parsed stops the reader (``ConfigError``: it cannot tell what the user
+asked for); a bad value in a good file is one warning, and the default is used.
+Warnings and errors name the file escaped (``escape_name``): the path, like
+the file's contents, may hold anything.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import platformdirs
 
+from .text import escape_line, escape_name
+
 APP_NAME = "reader-news"
+SORT_KEYS = ("quality", "heat", "date", "title")  # library.SortKey's values (a test checks)
+# A settings file is a few lines; anything bigger is not one (or is /dev/zero).
+MAX_CONFIG_BYTES = 1_000_000
 
 
 def config_dir() -> Path:
@@ -22,6 +35,11 @@ def config_dir() -> Path:
 
 def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """Where the reader remembers the user's choices in the app (preferences.py)."""
+    return Path(platformdirs.user_state_dir(APP_NAME))
 
 
 def config_path() -> Path:
@@ -39,36 +57,132 @@ class Config:
 
 
 class ConfigError(Exception):
-    pass
+    """The settings file exists but cannot be read or parsed: the message is one line, safe to print."""
 
 
-def load_config(path: Path | None = None) -> Config:
-    """The settings in ``path`` (default: the user's config file), or the defaults."""
+def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
+    """The settings in ``path`` (default: the user's config file), and a warning per value not used.
+
+    A missing file at the usual place means the defaults, silently; a file the
+    user named (``$READER_CONFIG``, or ``path``) that does not exist is a
+    warning. Raises ConfigError when the file cannot be read or parsed.
+    """
+    named = path is not None or bool(os.environ.get("READER_CONFIG"))
     path = path or config_path()
+    shown = escape_name(str(path))
+    source = _read_settings_file(path, shown)
+    if source is None:
+        return Config(), ([f"{shown}: no such file; using the default settings"] if named else [])
+    data = _parse_toml(source, shown)
+    defaults = Config()
+    values: dict[str, object] = {}
+    warnings = []
+    for name, value in data.items():
+        if name not in {f.name for f in fields(Config)}:
+            known = ", ".join(f.name for f in fields(Config))
+            warnings.append(f"{shown}: unknown setting {_quoted(name)} ignored (settings: {known})")
+            continue
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                warnings.append(f"{shown}: {name} should be true or false; using {str(default).lower()}")
+                continue
+        elif not isinstance(value, str):
+            warnings.append(f"{shown}: {name} should be text in quotes; using the default")
+            continue
+        elif name == "sort" and value not in SORT_KEYS:
+            warnings.append(f"{shown}: sort = {_quoted(value)} is not one of {', '.join(SORT_KEYS)}; using {default}")
+            continue
+        values[name] = value
+    return Config(**values), warnings
+
+
+def _read_settings_file(path: Path, shown: str) -> bytes | None:
+    """The file's bytes, None when there is no file; only a regular file under the size cap is read.
+
+    Opened without blocking, so a FIFO cannot hang the start, and checked on
+    the open descriptor, so what is read is what was checked.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        source = path.read_bytes()
+        descriptor = os.open(path, flags)
     except FileNotFoundError:
-        return Config()
+        return None
     except OSError as error:
-        raise ConfigError(f"{path}: {error}") from None
+        raise ConfigError(f"{shown}: cannot be read ({escape_line(error.strerror or str(error))})") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ConfigError(f"{shown}: {kind}, not a settings file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{shown}: larger than {MAX_CONFIG_BYTES:,} bytes, not a settings file")
+        chunks, size = [], 0
+        while size <= MAX_CONFIG_BYTES and (chunk := os.read(descriptor, MAX_CONFIG_BYTES + 1 - size)):
+            chunks.append(chunk)  # it may have grown since fstat: never more than the cap and one byte
+            size += len(chunk)
+        source = b"".join(chunks)
+    except OSError as error:
+        raise ConfigError(f"{shown}: cannot be read ({escape_line(error.strerror or str(error))})") from None
+    finally:
+        os.close(descriptor)
+    if len(source) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{shown}: larger than {MAX_CONFIG_BYTES:,} bytes, not a settings file")
+    return source
+
+
+def _parse_toml(source: bytes, shown: str) -> dict:
     import tomllib  # only when there is a file: most starts have none, and it costs start-up time
 
     try:
-        data = tomllib.loads(source.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
-    known = {f.name: f.type for f in fields(Config)}
-    values = {}
-    for name, value in data.items():
-        if name not in known:
-            raise ConfigError(f"{path}: unknown setting {name!r} (known: {', '.join(known)})")
-        expected = bool if name == "cache" else str
-        if not isinstance(value, expected):
-            raise ConfigError(f"{path}: {name} should be a {expected.__name__}")
-        values[name] = value
-    if values.get("sort", "quality") not in ("quality", "heat", "date", "title"):
-        raise ConfigError(f"{path}: sort should be one of quality, heat, date, title")
-    return Config(**values)
+        return tomllib.loads(source.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{shown}: not UTF-8 text (byte {error.start + 1:,})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{shown}: {escape_line(str(error))}") from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: nested too deeply to be a settings file") from None
+    except Exception as error:  # any other failure of the parser is still this file's fault
+        raise ConfigError(f"{shown}: cannot be parsed ({type(error).__name__})") from None
+
+
+def _quoted(value: str, limit: int = 40) -> str:
+    """An untrusted value from the file, quoted and escaped, cut to a readable length."""
+    text = value if len(value) <= limit else value[:limit] + "…"
+    return f"'{escape_name(text)}'"
+
+
+def theme_warning(theme: str, available: Collection[str], using: str) -> str | None:
+    """None when ``theme`` is one of ``available`` (Textual's themes, known once the app runs);
+    else one line, safe to show, that names it, says which theme is used instead, and some that exist."""
+    if theme in available:
+        return None
+    some = sorted(available)
+    listed = ", ".join(some[:8]) + (f", … ({len(some)} in all)" if len(some) > 8 else "")
+    return f"unknown theme {_quoted(theme)}; using {escape_name(using)} (themes: {escape_line(listed)})"
+
+
+def library_problem(folder: Path) -> str | None:
+    """Why ``folder`` must not be opened as a library, or None.
+
+    The root of a file system or the home folder itself would mean walking
+    (and caching) everything the user has: it is always a mistake for
+    ``library = "~"`` or ``reader /`` rather than a folder of articles.
+    """
+    try:
+        resolved = folder.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return None  # the "not a folder" check names it
+    shown = escape_name(str(folder))
+    if resolved.parent == resolved:
+        return f"{shown}: the whole file system is not a library; name the folder that holds the articles"
+    try:
+        home = Path.home().resolve()
+    except (OSError, RuntimeError, KeyError):
+        return None
+    if resolved == home:
+        return f"{shown}: the home folder itself is not a library; name the folder that holds the articles"
+    return None
 
 
 def bundled_path(name: str) -> Path:

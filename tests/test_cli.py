@@ -129,9 +129,90 @@ def test_list_an_unknown_topic_is_an_error(capsys, library):
 def test_list_limit(capsys, library):
     _, out, _ = run(capsys, "list", str(library), "--limit", "2")
     assert table_titles(out) == ["[draft] Space story", "AI one"]
-    assert out.rstrip().endswith("2 articles")
+    assert out.rstrip().endswith("\n2 of 4 articles")  # how many there are, not only how many are shown
     _, out, _ = run(capsys, "list", str(library), "--limit", "0", "--json")
     assert json.loads(out) == []
+
+
+def test_list_limit_says_how_many_of_how_many(capsys, library):
+    _, out, _ = run(capsys, "list", str(library), "--limit", "3")
+    assert out.rstrip().endswith("\n3 of 4 articles")
+    _, out, _ = run(capsys, "list", str(library), "--limit", "4")
+    assert out.rstrip().endswith("\n4 articles")
+    _, out, _ = run(capsys, "list", str(library), "--limit", "9", "--topic", "AI")
+    assert out.rstrip().endswith("\n3 articles")
+
+
+@pytest.mark.parametrize("limit", ["-1", "many", "1.5"])
+def test_list_a_negative_or_unreadable_limit_is_an_error(capsys, library, limit):
+    with pytest.raises(SystemExit) as stopped:
+        main(["list", str(library), "--limit", limit])
+    assert stopped.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1].startswith("reader list: error: argument --limit: ")
+
+
+def test_list_by_provider_and_category(capsys, library):
+    write_article(library, "2021/08/analysis.md", front_matter(title='"Deep dive"', category="analysis", topics="[AI]"))
+    code, out, _ = run(capsys, "list", str(library), "--provider", "wire")
+    assert code == EXIT_OK
+    assert table_titles(out) == ["AI one"]
+    code, out, _ = run(capsys, "list", str(library), "--category", "Analysis")
+    assert code == EXIT_OK
+    assert table_titles(out) == ["Deep dive"]
+    # Several filters: the articles that match them all.
+    code, out, _ = run(capsys, "list", str(library), "--topic", "AI", "--category", "analysis", "--json")
+    assert [row["title"] for row in json.loads(out)] == ["Deep dive"]
+    code, out, _ = run(capsys, "list", str(library), "--topic", "Space", "--provider", "Wire")
+    assert code == EXIT_OK
+    assert out.rstrip().endswith("\n0 articles")
+
+
+def test_list_an_unknown_name_says_which_names_exist(capsys, library):
+    code, out, err = run(capsys, "list", str(library), "--topic", "Robtics")
+    assert code == EXIT_REJECTED
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert "no topic 'Robtics'" in err
+    assert "did you mean 'Robotics'?" in err
+    assert "Topics: AI, Robotics, Space" in err  # the most common first
+    code, _, err = run(capsys, "list", str(library), "--provider", "Nobody")
+    assert code == EXIT_REJECTED
+    assert "no provider 'Nobody'" in err and "Providers: " in err and "Orbit" in err and "Wire" in err
+
+
+def test_list_a_name_of_another_kind_says_which_option_to_use(capsys, library):
+    write_article(library, "2021/08/analysis.md", front_matter(title='"Deep dive"', category="analysis"))
+    code, _, err = run(capsys, "list", str(library), "--topic", "analysis")
+    assert code == EXIT_REJECTED
+    assert "no topic 'analysis'; it is a category (--category)" in err
+
+
+def test_list_a_long_list_of_names_is_cut_short(capsys, tmp_path):
+    root = tmp_path / "many"
+    for number in range(30):
+        write_article(root, f"{number}.md", front_matter(title=f'"T{number}"', topics=f"[Topic {number:02}]"))
+    _, _, err = run(capsys, "list", str(root), "--topic", "nothing like it")
+    assert "Topic 09, … (30 in all)" in err
+    assert "Topic 10" not in err
+
+
+def test_list_unknown_names_are_shown_escaped(capsys, library):
+    code, _, err = run(capsys, "list", str(library), "--topic", "\x1b]0;owned\x07")
+    assert code == EXIT_REJECTED
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\e]0;owned\\x07" in err
+
+
+def test_list_follows_the_configured_sort(capsys, library, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('sort = "heat"\n')
+    monkeypatch.setenv("READER_CONFIG", str(config))
+    _, out, _ = run(capsys, "list", str(library))
+    assert [t.replace("[draft] ", "") for t in table_titles(out)] == ["AI two", "Undated AI", "AI one", "Space story"]
+    _, out, _ = run(capsys, "list", str(library), "--sort", "title")  # the command line still wins
+    assert table_titles(out)[0] == "AI one"
 
 
 def test_list_by_date_puts_undated_last(capsys, library):
@@ -348,6 +429,38 @@ def test_python_m_reader_help():
     assert result.returncode == 0, result.stderr
     for word in ("list", "check", "PATH"):
         assert word in result.stdout
+
+
+def test_each_command_names_itself_in_its_help(capsys):
+    for command, options in (
+        ("list", ["--topic", "--category", "--provider", "--sort", "--limit", "--json", "--no-cache", "PATH"]),
+        ("check", ["--no-cache", "PATH"]),
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            main([command, "--help"])
+        assert stopped.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith(f"usage: reader {command} [-h]")
+        assert "check [PATH]" not in out.replace(f"reader {command}", "")
+        for option in options:
+            assert option in out
+
+
+def test_a_command_s_errors_name_the_command(capsys, library):
+    with pytest.raises(SystemExit):
+        main(["list", str(library), "--sort", "sideways"])
+    err = capsys.readouterr().err
+    assert "reader list: error: argument --sort: invalid choice: 'sideways'" in err
+    assert "reader check" not in err
+
+
+def test_reader_help_lists_the_app_s_options_and_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for word in ("reader [PATH]", "--sort", "--no-cache", "--version", "list", "check", "reader COMMAND --help"):
+        assert word in out
+    assert "open" not in out.replace("opens", "")  # no command the README does not have
 
 
 def test_python_m_reader_version():
