@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reader.links import parse_link
 from reader.text import (
     MAX_LINE_CHARS,
     MAX_URL_CHARS,
@@ -171,17 +172,50 @@ def test_clean_line_is_bounded():
 @pytest.mark.parametrize(
     "url",
     [
-        "http://example.com",
         "https://example.com/",
         "https://www.itp.net/software/98431-eu-data?amp",
         "https://example.com:8443/a/b?c=d&e=f#frag",
-        "HTTPS://Example.COM/Path",
         "https://[2001:db8::1]/x",
-        "https://user@example.com/x",
+        "https://xn--bcher-kva.de/a",
+        "https://example.com/.well-known/x",
     ],
 )
 def test_safe_url_keeps_http_and_https(url):
     assert safe_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("http://example.com", "http://example.com/"),
+        ("HTTPS://Example.COM/Path", "https://example.com/Path"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://bücher.de/a", "https://xn--bcher-kva.de/a"),
+        ("https://example.com/a/./b/../c", "https://example.com/a/c"),
+        ("https://example.com/a\\b", "https://example.com/a/b"),
+        ("https://example.com/café?q=é#é", "https://example.com/caf%C3%A9?q=%C3%A9#%C3%A9"),
+        ("http://0x7f.1/", "http://127.0.0.1/"),
+        ("https://[2001:DB8:0:0::1]/x", "https://[2001:db8::1]/x"),
+    ],
+)
+def test_safe_url_gives_the_normal_form_a_browser_would_request(url, normal):
+    assert safe_url(url) == normal
+    assert safe_url(normal) == normal
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user@example.com/x",
+        "https://good.example@evil.example/",
+        "https://evil.example\\@good.example/",
+        "https:\\\\evil.example/",
+        "https:evil.example",
+        "https://1.2.3.999/",
+    ],
+)
+def test_safe_url_refuses_what_a_browser_reads_otherwise(url):
+    assert safe_url(url) is None
 
 
 def test_safe_url_trims_surrounding_whitespace():
@@ -316,7 +350,9 @@ def test_identity_url_matches_its_definition(scheme, host, port, userinfo, rest)
     url = f"{scheme}://{userinfo}{host}{port}{'/' if rest[:1] not in ('/', '?', '#') else ''}{rest}"
     if safe_url(url) is None:
         return  # only URLs the reader keeps ever get an identity
-    assert identity_url(url) == _reference_identity(url)
+    # The identity of a URL is that of its normal form (0x7f.1 is 127.0.0.1, /a/../b is /b).
+    assert identity_url(url) == _reference_identity(safe_url(url))
+    assert identity_url(url) == identity_url(safe_url(url))
 
 
 def test_identity_url_ignores_an_empty_query():
@@ -324,26 +360,49 @@ def test_identity_url_ignores_an_empty_query():
 
 
 def _reference_safe_url(value: str) -> str | None:
-    """safe_url as its docstring defines it, spelled out with urlsplit."""
+    """safe_url as its docstring defines it: parse_link's verdict and normal form (its fast path must agree)."""
+    link = parse_link(value)
+    return link.url if link is not None else None
+
+
+def _refused_by_the_old_rules(value: str) -> bool:
+    """What safe_url refused before it parsed as browsers do; it still must."""
     url = value.strip()
     if not url or len(url) > MAX_URL_CHARS:
-        return None
+        return True
     if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Co", "Zl", "Zp") for ch in url):
-        return None
+        return True
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+        return True
+    return parts.scheme.lower() not in ("http", "https") or not parts.hostname
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     scheme=st.sampled_from(["http", "https", "HTTP", "ftp", "javascript", ""]),
     sep=st.sampled_from(["://", ":", ":///", "//"]),
-    rest=st.text(alphabet=st.sampled_from(list("aZ09-._~:/?#@[]%= \t\n\x00\x1b\x85\u202e\u200b\ue085é")), max_size=20),
+    rest=st.text(
+        alphabet=st.sampled_from(list("aZ09-._~:/?#@[]%= \t\n\x00\x1b\x85\u202e\u200b\ue085é\\'^`{}\"<>")), max_size=20
+    ),
 )
 def test_safe_url_matches_its_definition(scheme, sep, rest):
     url = f"{scheme}{sep}{rest}"
     assert safe_url(url) == _reference_safe_url(url)
+    if _refused_by_the_old_rules(url):
+        assert safe_url(url) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    host=st.from_regex(r"[a-z0-9][a-z0-9.\-]{0,12}[a-z][a-z0-9\-]{0,5}", fullmatch=True),
+    rest=st.text(alphabet=st.sampled_from(list("aZ09-._~:/?#@[]%=!$&()*+,;|'^`{}\"<>\\")), max_size=20),
+)
+def test_the_fast_path_gives_what_the_full_parse_gives(host, rest):
+    # The shapes the loader sees most: safe_url returns them without parsing
+    # only when parse_link would return them unchanged.
+    url = f"https://{host}/{rest}"
+    assert safe_url(url) == _reference_safe_url(url)
+    assert identity_url(url) == _reference_identity(safe_url(url) or url)
