@@ -49,6 +49,13 @@ class Command:
     run: Callable[[argparse.Namespace, Config, Path], int]
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but its complaints quote what was typed escaped (``unrecognized arguments`` echoes it raw)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        super().error(escape_line(message))
+
+
 def _add_path_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path", nargs="?", type=Path, metavar="PATH", help="the articles folder (default: the config's library)"
@@ -80,7 +87,7 @@ def app_parser() -> argparse.ArgumentParser:
     """``reader [PATH]``: the app, with the commands listed after its own options."""
     width = max(len(name) for name in COMMANDS) + 2
     listing = "\n".join(f"  {name:<{width}}{command.summary}" for name, command in COMMANDS.items())
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="reader",
         usage="reader [PATH] [--sort KEY] [--no-cache]\n       reader {" + ",".join(COMMANDS) + "} [PATH] [options]",
         description="A fast, keyboard-first terminal reader for folders of Markdown news articles.",
@@ -101,7 +108,7 @@ def app_parser() -> argparse.ArgumentParser:
 
 def command_parser(command: Command) -> argparse.ArgumentParser:
     description = command.summary[:1].upper() + command.summary[1:] + "."
-    parser = argparse.ArgumentParser(prog=f"reader {command.name}", description=description)
+    parser = ArgumentParser(prog=f"reader {command.name}", description=description)
     command.add_options(parser)
     return parser
 

@@ -257,7 +257,7 @@ def test_list_json_fields(capsys, library):
     assert one["url"] == "https://publisher.example/ai-one"  # originalUrl first
     assert one["web_url"] == "https://news.example.com/ai-one"
     assert [(r["title"], r["url"], r["article_id"]) for r in one["related"]] == [
-        ("AI two, in this library", "https://NEWS.example.com/ai-two/", "https://news.example.com/ai-two"),
+        ("AI two, in this library", "https://news.example.com/ai-two/", "https://news.example.com/ai-two"),
         ("Elsewhere", "https://elsewhere.example/x", None),
         ("Bad link", None, None),
     ]
@@ -452,6 +452,17 @@ def test_a_command_s_errors_name_the_command(capsys, library):
     err = capsys.readouterr().err
     assert "reader list: error: argument --sort: invalid choice: 'sideways'" in err
     assert "reader check" not in err
+
+
+@pytest.mark.parametrize("argv", [["check", "a", "\x1b]0;owned\x07"], ["list", "--\x1b[2J"], ["a", "\x1b[2J"]])
+def test_argument_errors_quote_what_was_typed_escaped(capsys, argv):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: " in err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\e" in err
 
 
 def test_reader_help_lists_the_app_s_options_and_the_commands(capsys):
