@@ -28,7 +28,7 @@ from .config import Config, ConfigError, bundled_path, library_problem, load_con
 from .folder_loader import FolderLoader
 from .library import ALL, Library, Node, SortKey
 from .model import Article
-from .text import counted, escape_line, escape_name, fit
+from .text import counted, escape_line, escape_name, fit, safe_error
 
 EXIT_OK, EXIT_REJECTED, EXIT_NO_FOLDER = 0, 1, 2
 # What a program killed by SIGPIPE reports: whoever read the output stopped reading.
@@ -210,7 +210,7 @@ def open_cache(use_cache: bool) -> ArticleCache | None:
     try:
         return ArticleCache(default_cache_path())
     except Exception as error:
-        say(f"cache unavailable ({escape_line(str(error))}); loading without it")
+        say(f"cache unavailable ({safe_error(error)}); loading without it")
         return None
 
 

@@ -142,6 +142,15 @@ def escape_line(text: str) -> str:
     return text
 
 
+def safe_error(error: BaseException) -> str:
+    """An exception as one printable line: its message (its type when it has none), escaped and bounded.
+
+    For errors from outside (SQLite, the OS, a parser), whose messages may quote
+    a path or a file's bytes.
+    """
+    return escape_line(str(error) or type(error).__name__)[:MAX_LINE_CHARS]
+
+
 def _escape_char(char: str) -> str:
     named = _NAMED_ESCAPES.get(char)
     if named is not None:

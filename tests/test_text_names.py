@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len, split_graphemes
 
-from reader.text import escape_name, fit
+from reader.text import MAX_LINE_CHARS, escape_line, escape_name, fit, safe_error
 
 # --- escape_name ----------------------------------------------------------------------------
 
@@ -120,6 +120,24 @@ def test_a_plain_name_costs_next_to_nothing():
     name = "2021/06/000_3a2cf1b7735a9b42-some-long-article-name.md"
     seconds = min(timeit.repeat(lambda: escape_name(name), number=10_000, repeat=3)) / 10_000
     assert seconds < 2e-6  # a few hundred nanoseconds here; a slow path would be ~10 µs
+
+
+# --- escape_line and safe_error ---------------------------------------------------------------
+
+
+def test_escape_line_makes_a_message_one_printable_line():
+    assert escape_line("plain message") == "plain message"
+    assert escape_line("two\nlines\r\n  and\tmore") == "two lines and more"
+    assert escape_line("C:\\path \x1b]0;x\x07 \u202e" + os.fsdecode(b"\xe9")) == "C:\\path \\e]0;x\\x07 \\u202e\\xe9"
+
+
+def test_safe_error_names_an_exception_safely():
+    assert safe_error(OSError(28, "No space left on device")) == "[Errno 28] No space left on device"
+    assert safe_error(ValueError()) == "ValueError"
+    hostile = RuntimeError("database disk image is malformed\n\x1b[2J" + "x" * 1000)
+    shown = safe_error(hostile)
+    assert shown.isprintable() and shown.startswith("database disk image is malformed \\e[2J")
+    assert len(shown) == MAX_LINE_CHARS
 
 
 # --- fit ------------------------------------------------------------------------------------
