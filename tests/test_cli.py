@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from conftest import front_matter, write_article
 
 from reader.cache import default_cache_path
 from reader.cli import EXIT_NO_FOLDER, EXIT_OK, EXIT_REJECTED, main
+from reader.library import SortKey
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data"
@@ -407,6 +409,58 @@ def test_the_cli_never_writes_into_the_articles_folder(capsys, library):
     run(capsys, "list", str(library), "--json")
     run(capsys, "check", str(library))
     assert sorted((str(p), p.stat().st_mtime_ns) for p in library.rglob("*")) == before
+
+
+# --- reader PATH: the app ------------------------------------------------------------------------
+
+
+class _RecordedApp:
+    """Stands in for ReaderApp: records how the CLI starts it."""
+
+    started: list[tuple[Path, dict]] = []
+
+    def __init__(self, root: Path, **options: object) -> None:
+        self.started.append((root, options))
+
+    def run(self) -> None:
+        pass
+
+
+@pytest.fixture
+def recorded_app(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, dict]]:
+    fake = types.ModuleType("reader.app")
+    fake.ReaderApp = _RecordedApp  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "reader.app", fake)
+    _RecordedApp.started = []
+    return _RecordedApp.started
+
+
+def test_the_app_starts_with_the_config_then_the_remembered_choice_then_the_command_line(
+    capsys, library, tmp_path, monkeypatch, recorded_app
+):
+    config = tmp_path / "config.toml"
+    config.write_text('sort = "heat"\ntheme = "textual-light"\ncolour = "red"\n')
+    monkeypatch.setenv("READER_CONFIG", str(config))
+    assert main([str(library)]) == EXIT_OK
+    root, options = recorded_app[-1]
+    assert root == library
+    assert (options["sort"], options["reverse"], options["theme"]) == (SortKey.HEAT, False, "textual-light")
+    assert options["use_cache"] is True
+    assert [w.split(": ", 1)[1] for w in options["warnings"]] == [
+        "unknown setting 'colour' ignored (settings: library, sort, theme, cache)"
+    ]
+    assert "unknown setting 'colour'" in capsys.readouterr().err  # said on the terminal too, before the app
+    # What the app remembers comes back at the next start, over the config...
+    assert options["remember"](theme="nord") is None
+    assert options["remember"](sort=SortKey.DATE, reverse=True) is None
+    main([str(library), "--no-cache"])
+    _, options = recorded_app[-1]
+    assert (options["sort"], options["reverse"], options["theme"]) == (SortKey.DATE, True, "nord")
+    assert options["use_cache"] is False
+    # ... and the command line wins over both.
+    main([str(library), "--sort", "title"])
+    _, options = recorded_app[-1]
+    assert (options["sort"], options["reverse"], options["theme"]) == (SortKey.TITLE, False, "nord")
 
 
 # --- python -m reader ------------------------------------------------------------------------------
