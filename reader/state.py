@@ -239,6 +239,8 @@ class StateStore:
         A cheap check (no read of the data) for a timer: when it says True, take a new snapshot.
         """
         with self._lock:
+            if not self._still_the_file():
+                return True  # another window started a new file: the next snapshot opens it
             try:
                 version = self._db.execute("PRAGMA data_version").fetchone()[0]
             except sqlite3.Error:
@@ -285,7 +287,7 @@ class StateStore:
                 self._store_arrays(field, arrays, arrays.keys() if changed else ())
                 return Change(field, value, tuple(changed), at, previous)
 
-        return self._guarded(write, "save")
+        return self._guarded(write, "saved")
 
     def undo(self, change: Change) -> int:
         """Put back exactly what ``change`` replaced; returns how many articles were restored.
@@ -313,7 +315,7 @@ class StateStore:
                 self._store_arrays(change.field, arrays, touched)
                 return restored
 
-        return self._guarded(write, "save")
+        return self._guarded(write, "saved")
 
     # --- sightings and runs ----------------------------------------------------------
 
@@ -354,7 +356,7 @@ class StateStore:
 
         if not wanted or not self._guarded(look, "read"):
             return set()
-        return self._guarded(write, "save")
+        return self._guarded(write, "saved")
 
     def begin_run(self, library_folder: str | bytes | os.PathLike[str], now: float | None = None) -> Run:
         """Record that the reader starts on this folder now; returns this start and the previous one."""
@@ -367,7 +369,7 @@ class StateStore:
                 self._db.execute("INSERT OR REPLACE INTO libraries (folder, started_at) VALUES (?, ?)", (folder, at))
             return Run(at / 1_000_000, row[0] / 1_000_000 if row else None)
 
-        return self._guarded(write, "save")
+        return self._guarded(write, "saved")
 
     # --- export and import -------------------------------------------------------
 
@@ -380,20 +382,26 @@ class StateStore:
         def read() -> dict:
             with self._transaction(write=False):
                 arrays = {kind: self._all_arrays(kind) for kind in _KINDS}
+                ids = self._ids
+                iso: dict[int, str | None] = {}  # a bulk mark gives thousands of articles one time
                 articles = {}
-                for number, article_id in enumerate(self._ids):
-                    chunk, index = number >> CHUNK_BITS, number & _INDEX_MASK
-                    read_, starred, first_seen = (
-                        arrays[kind][chunk][index] if chunk in arrays[kind] else 0 for kind in _KINDS
-                    )
-                    if read_ or starred or first_seen:
-                        articles[article_id] = {
-                            "read": read_ > 0,
-                            "read_changed": _iso(abs(read_)),
-                            "starred": starred > 0,
-                            "starred_changed": _iso(abs(starred)),
-                            "first_seen": _iso(first_seen),
-                        }
+                for chunk in range(((len(ids) - 1) >> CHUNK_BITS) + 1):
+                    base = chunk << CHUNK_BITS
+                    columns = (arrays[kind][chunk] if chunk in arrays[kind] else _zeros() for kind in _KINDS)
+                    for article_id, read_, starred, first_seen in zip(ids[base : base + CHUNK], *columns):
+                        if read_ or starred or first_seen:
+                            times = []
+                            for micros in (abs(read_), abs(starred), first_seen):
+                                if micros not in iso:
+                                    iso[micros] = _iso(micros)
+                                times.append(iso[micros])
+                            articles[article_id] = {
+                                "read": read_ > 0,
+                                "read_changed": times[0],
+                                "starred": starred > 0,
+                                "starred_changed": times[1],
+                                "first_seen": times[2],
+                            }
             return {
                 "format": EXPORT_FORMAT,
                 "version": EXPORT_VERSION,
@@ -437,7 +445,7 @@ class StateStore:
                     self._store_arrays(kind, arrays[kind], touched[kind])
             return ImportCounts(len(records), changed["read"], changed["starred"], changed["first_seen"])
 
-        return self._guarded(write, "save")
+        return self._guarded(write, "saved")
 
     # --- transactions, the id map and the packed arrays -------------------------------
 
@@ -528,9 +536,14 @@ class StateStore:
 
     # --- opening, damage, and running without a file --------------------------------
 
-    def _guarded(self, operation: Callable[[], _T], verb: str) -> _T:
+    def _guarded(self, operation: Callable[[], _T], done: str) -> _T:
         """Run one operation; a damaged file is set aside and the operation run once more on a fresh one."""
         with self._lock:
+            if not self._still_the_file():
+                # Another window set a damaged file aside (or the user removed
+                # it): writing on into the old one would hide every mark.
+                self._db.close()
+                self._open()
             try:
                 return operation()
             except (sqlite3.DatabaseError, _Damaged) as error:
@@ -542,16 +555,17 @@ class StateStore:
                     self._db.close()
                     self._fall_back_to_memory(f"{_shown(self.path)} can no longer be written ({_reason(error)})")
                 else:
-                    raise StateError(f"Reading state could not be {verb}d ({_reason(error)}).") from None
+                    raise StateError(f"Reading state could not be {done} ({_reason(error)}).") from None
             try:
                 return operation()
             except (sqlite3.DatabaseError, _Damaged) as error:
                 if isinstance(error, sqlite3.ProgrammingError):
                     raise
-                raise StateError(f"Reading state could not be {verb}d ({_reason(error)}).") from None
+                raise StateError(f"Reading state could not be {done} ({_reason(error)}).") from None
 
     def _open(self) -> None:
         self._ids, self._numbers, self._partial_chunk_length = [], {}, 0
+        self._file_identity = None
         if self.path is None:
             self._db = _connect_memory()
             self.saved = False
@@ -559,9 +573,14 @@ class StateStore:
             try:
                 self._db = self._open_file(self.path)
                 self.saved = True
+                self._file_identity = _identity(self.path)
             except _Unusable as problem:
                 self._fall_back_to_memory(str(problem), copy=problem.readable)
         self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _still_the_file(self) -> bool:
+        """Whether the path still names the file this store has open (one stat: cheap on every call)."""
+        return not self.saved or _identity(self.path) == self._file_identity
 
     def _open_file(self, path: Path) -> sqlite3.Connection:
         try:
@@ -596,25 +615,20 @@ class StateStore:
         while aside.exists() or aside.is_symlink():
             count += 1
             aside = path.with_name(f"{path.name}.corrupt-{stamp}-{count}")
+        # The WAL goes first: left beside a new file, it would be replayed into it.
         try:
-            os.rename(path, aside)
+            for suffix in ("-wal", "-shm", ""):
+                try:
+                    os.rename(f"{path}{suffix}", f"{aside}{suffix}")
+                except FileNotFoundError:
+                    if not suffix:
+                        raise
         except OSError as error:
             raise _Unusable(
-                f"{_shown(path)} is damaged ({reason}) and could not be moved aside ({_os_reason(error)})"
+                f"{_shown(path)} could not be read ({reason}) nor moved aside ({_os_reason(error)})"
             ) from None
-        # The WAL belongs with its database: left behind, it would be replayed into the new file.
-        for suffix in ("-wal", "-shm"):
-            try:
-                os.rename(f"{path}{suffix}", f"{aside}{suffix}")
-            except FileNotFoundError:
-                pass
-            except OSError as error:
-                raise _Unusable(
-                    f"{_shown(path)} was damaged and moved to {_shown(aside)}, but its {suffix[1:]} file "
-                    f"could not follow ({_os_reason(error)})"
-                ) from None
         self.warnings.append(
-            f"The reading-state file {_shown(path)} was damaged ({reason}). It was moved to {_shown(aside)} "
+            f"The reading-state file {_shown(path)} could not be read ({reason}). It was moved to {_shown(aside)} "
             "and a new one was started."
         )
 
@@ -833,6 +847,14 @@ _DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 _CANNOT_WRITE = {3, 8, 14, 23}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_AUTH
 
 
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except (OSError, TypeError):
+        return None
+    return (info.st_dev, info.st_ino)
+
+
 def _primary_code(error: BaseException) -> int | None:
     code = getattr(error, "sqlite_errorcode", None)
     return code & 0xFF if isinstance(code, int) else None
@@ -936,6 +958,7 @@ def _parse_export(data: object) -> list[tuple[str, int, int, int]]:
     if not isinstance(articles, dict):
         raise StateImportError("the export has no \"articles\" object")
     records = []
+    times: dict[object, int] = {}  # an export repeats the time of each bulk mark thousands of times
     for article_id, fields in articles.items():
         where = f"article {_short(article_id)}"
         if not isinstance(article_id, str):
@@ -947,21 +970,23 @@ def _parse_export(data: object) -> list[tuple[str, int, int, int]]:
             value = fields.get(name, False)
             if not isinstance(value, bool):
                 raise StateImportError(f"{where}: \"{name}\" must be true or false")
-            changed = _parse_time(fields.get(f"{name}_changed"), f"{where}: \"{name}_changed\"")
+            changed = _parse_time(fields.get(f"{name}_changed"), f"{where}: \"{name}_changed\"", times)
             if value and not changed:
                 raise StateImportError(f"{where}: \"{name}\" is true but \"{name}_changed\" is missing")
             packed.append(changed if value else -changed)
-        first_seen = _parse_time(fields.get("first_seen"), f"{where}: \"first_seen\"")
+        first_seen = _parse_time(fields.get("first_seen"), f"{where}: \"first_seen\"", times)
         if packed[0] or packed[1] or first_seen:
             records.append((article_id, packed[0], packed[1], first_seen))
     return records
 
 
-def _parse_time(value: object, where: str) -> int:
+def _parse_time(value: object, where: str, known: dict[object, int]) -> int:
     if value is None:
         return 0
     if not isinstance(value, str):
         raise StateImportError(f"{where} must be a date and time (ISO 8601) or null")
+    if value in known:
+        return known[value]
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -971,6 +996,7 @@ def _parse_time(value: object, where: str) -> int:
     micros = (moment - _EPOCH) // _ONE_MICROSECOND
     if micros < 1:
         raise StateImportError(f"{where}: {_short(value)} is before 1970")
+    known[value] = micros
     return micros
 
 

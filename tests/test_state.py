@@ -607,6 +607,22 @@ def test_damage_found_by_a_mark_still_makes_the_mark(store: StateStore, path: Pa
     assert len(store.warnings) == 1 and "moved to" in store.warnings[0]
 
 
+def test_a_window_follows_when_another_sets_the_damaged_file_aside(store: StateStore, path: Path):
+    other = reopen(path)
+    store.mark_read(["before"])
+    with sqlite3.connect(path) as vandal:
+        vandal.execute("UPDATE arrays SET data = x'00' WHERE kind = 'read'")
+    vandal.close()
+    assert store.snapshot().read == frozenset()  # this window found the damage and started afresh
+    assert len(store.warnings) == 1
+    assert other.changed_elsewhere() is True  # its timer notices the new file...
+    other.mark_read(["after"])  # ...and it writes into the new file, not the one set aside
+    assert store.changed_elsewhere() is True
+    assert store.snapshot().read == {"after"}
+    assert other.warnings == []
+    other.close()
+
+
 def test_two_damaged_files_in_the_same_second_get_two_names(path: Path):
     path.parent.mkdir(parents=True)
     for _ in range(2):
@@ -741,6 +757,17 @@ def test_a_read_only_data_folder_leaves_state_in_memory(path: Path):
         store.close()
     finally:
         path.parent.chmod(0o700)
+
+
+def test_a_state_file_that_cannot_be_read_says_so(store: StateStore, monkeypatch):
+    def failing_read(self, kind):
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = 10  # SQLITE_IOERR
+        raise error
+
+    monkeypatch.setattr(StateStore, "_all_arrays", failing_read)
+    with pytest.raises(StateError, match=r"^Reading state could not be read \(disk I/O error\)\.$"):
+        store.snapshot()
 
 
 def test_a_full_disk_refuses_the_mark_and_changes_nothing(store: StateStore):
