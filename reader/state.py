@@ -960,42 +960,53 @@ def _parse_export(data: object) -> list[tuple[str, int, int, int]]:
     records = []
     times: dict[object, int] = {}  # an export repeats the time of each bulk mark thousands of times
     for article_id, fields in articles.items():
-        where = f"article {_short(article_id)}"
-        if not isinstance(article_id, str):
-            raise StateImportError(f"{where}: an id must be a string")
-        if not isinstance(fields, dict):
-            raise StateImportError(f"{where}: expected an object of fields")
-        packed = []
-        for name in ("read", "starred"):
-            value = fields.get(name, False)
-            if not isinstance(value, bool):
-                raise StateImportError(f"{where}: \"{name}\" must be true or false")
-            changed = _parse_time(fields.get(f"{name}_changed"), f"{where}: \"{name}_changed\"", times)
-            if value and not changed:
-                raise StateImportError(f"{where}: \"{name}\" is true but \"{name}_changed\" is missing")
-            packed.append(changed if value else -changed)
-        first_seen = _parse_time(fields.get("first_seen"), f"{where}: \"first_seen\"", times)
-        if packed[0] or packed[1] or first_seen:
-            records.append((article_id, packed[0], packed[1], first_seen))
+        try:
+            if not isinstance(article_id, str):
+                raise _BadField("an id must be a string")
+            read, starred, first_seen = _parse_fields(fields, times)
+        except _BadField as problem:
+            raise StateImportError(f"article {_short(article_id)}: {problem}") from None
+        if read or starred or first_seen:
+            records.append((article_id, read, starred, first_seen))
     return records
 
 
-def _parse_time(value: object, where: str, known: dict[object, int]) -> int:
+class _BadField(Exception):
+    pass
+
+
+def _parse_fields(fields: object, times: dict[object, int]) -> tuple[int, int, int]:
+    """One article's read, starred and first_seen, packed as stored."""
+    if not isinstance(fields, dict):
+        raise _BadField("expected an object of fields")
+    packed = []
+    for name in ("read", "starred"):
+        value = fields.get(name, False)
+        if not isinstance(value, bool):
+            raise _BadField(f'"{name}" must be true or false')
+        changed = _parse_time(fields.get(f"{name}_changed"), f'"{name}_changed"', times)
+        if value and not changed:
+            raise _BadField(f'"{name}" is true but "{name}_changed" is missing')
+        packed.append(changed if value else -changed)
+    return packed[0], packed[1], _parse_time(fields.get("first_seen"), '"first_seen"', times)
+
+
+def _parse_time(value: object, name: str, known: dict[object, int]) -> int:
     if value is None:
         return 0
     if not isinstance(value, str):
-        raise StateImportError(f"{where} must be a date and time (ISO 8601) or null")
+        raise _BadField(f"{name} must be a date and time (ISO 8601) or null")
     if value in known:
         return known[value]
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise StateImportError(f"{where}: {_short(value)} is not an ISO 8601 date and time") from None
+        raise _BadField(f"{name}: {_short(value)} is not an ISO 8601 date and time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     micros = (moment - _EPOCH) // _ONE_MICROSECOND
     if micros < 1:
-        raise StateImportError(f"{where}: {_short(value)} is before 1970")
+        raise _BadField(f"{name}: {_short(value)} is before 1970")
     known[value] = micros
     return micros
 
