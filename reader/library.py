@@ -13,11 +13,12 @@ import bisect
 import copy
 import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import Article, ArticleSummary, Duplicate, LoadError
+from .model import Article, ArticleSummary, Duplicate, LoadError, name_key
 from .text import identity_url, safe_url
 
 
@@ -34,26 +35,64 @@ class SortKey(StrEnum):
         return self.value
 
 
+class NodeKind(StrEnum):
+    """What a tree node stands for."""
+
+    ALL = "all"
+    TOPIC = "topic"
+    CATEGORY = "category"
+    PROVIDER = "provider"
+    # The tree's grouping branches: they have no articles of their own.
+    TOPICS = "topics"
+    CATEGORIES = "categories"
+    PROVIDERS = "providers"
+
+    @property
+    def is_group(self) -> bool:
+        return self in (NodeKind.TOPICS, NodeKind.CATEGORIES, NodeKind.PROVIDERS)
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """A place in the topic tree; ``members`` of a Library says which articles sit there."""
 
-    # "all" | "category" | "topic" | "provider"; "topics" and "providers" are
-    # the tree's grouping branches, which have no articles of their own.
-    kind: str
+    kind: NodeKind
     name: str = ""
     category: str | None = None  # a topic within one category, when the tree groups them
 
     @property
     def label(self) -> str:
-        if self.kind == "all":
+        if self.kind == NodeKind.ALL:
             return "All articles"
-        if self.kind == "topic" and self.category is not None:
+        if self.kind == NodeKind.TOPIC and self.category is not None:
             return f"{self.category} › {self.name}"
         return self.name or "(none)"
 
 
-ALL = Node("all")
+ALL = Node(NodeKind.ALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """Everything that decides what the article list shows, as one value.
+
+    The screen holds one of these; changing the node, the order or (to come)
+    the search text or an unread-only filter is one new value, and one
+    watcher turns it into the list, the status line and the detail pane.
+    """
+
+    node: Node = ALL
+    sort: SortKey = SortKey.QUALITY
+    reverse: bool = False
+
+    @property
+    def arrow(self) -> str:
+        """Which way the order runs on screen: titles A→Z read as "up"."""
+        return "↑" if self.reverse != (self.sort is SortKey.TITLE) else "↓"
+
+
+# Views are cached per query; search queries will become keys, so the cache is bounded.
+VIEW_CACHE_SIZE = 64
 
 
 def _no_details(summary: ArticleSummary) -> Article | None:
@@ -71,24 +110,35 @@ class Library:
         skipped: Sequence[object] = (),
         fetch: Callable[[ArticleSummary], Article | None] = _no_details,
         complete: bool = True,
+        is_symlink: Callable[[str], bool] | None = None,
     ) -> None:
+        """``is_symlink(path)``: whether a file is a symlink; of two copies of one
+        article, a real file is kept over a symlink (asked only of duplicates)."""
         self.errors = list(errors)
         self.skipped = list(skipped)
         self.complete = complete  # False while a folder is still loading
         self._fetch = fetch
         self.articles: list[ArticleSummary] = []
-        self.duplicates: list[Duplicate] = []
         self._by_id: dict[str, int] = {}
+        # Which copy is kept never depends on the order summaries come in (the
+        # order a folder was walked): a real file before a symlink, then the first path.
+        dropped: list[tuple[str, str]] = []  # (path, id)
         for summary in summaries:
             kept = self._by_id.get(summary.id)
             if kept is not None:
-                self.duplicates.append(Duplicate(summary.path, self.articles[kept].path))
+                other = self.articles[kept]
+                if _preferred(summary.path, other.path, is_symlink):
+                    self.articles[kept], summary = summary, other
+                dropped.append((summary.path, summary.id))
                 continue
             self._by_id[summary.id] = len(self.articles)
             self.articles.append(summary)
+        self.duplicates = [
+            Duplicate(path, self.articles[self._by_id[article_id]].path) for path, article_id in sorted(dropped)
+        ]
         self._members: dict[Node, array] = {}
         self._orders: dict[SortKey, tuple[array, array, int]] = {}
-        self._views: dict[tuple[Node, SortKey, bool], array] = {}
+        self._views: OrderedDict[tuple[Node, SortKey, bool], array] = OrderedDict()
         self._ties: tuple[list[int], list[int], list[float]] | None = None
         self._lock = threading.Lock()
         self._index_nodes()
@@ -109,6 +159,15 @@ class Library:
             for topic in article.topics:
                 topics.setdefault(topic, array("i")).append(index)
                 by_category_topic.setdefault((article.category, topic), array("i")).append(index)
+        # "AI", "ai" and "Ai" are one node, shown as most of its articles spell it.
+        topics, topic_shown = _merged(topics)
+        categories, category_shown = _merged(categories)
+        if len(topic_shown) != len(topics) or len(category_shown) != len(categories):
+            regrouped: dict[tuple[str, str], array] = {}
+            for (category, topic), m in by_category_topic.items():
+                key = (category_shown[category], topic_shown[topic])
+                regrouped[key] = array("i", sorted(set(regrouped[key]) | set(m))) if key in regrouped else m
+            by_category_topic = regrouped
         self.topic_counts = {name: len(members) for name, members in sorted(topics.items(), key=_casefold_first)}
         self.category_counts = {name: len(m) for name, m in sorted(categories.items(), key=_casefold_first)}
         self.provider_counts = {name: len(m) for name, m in sorted(providers.items(), key=_casefold_first)}
@@ -120,13 +179,13 @@ class Library:
         members = self._members
         members[ALL] = array("i", range(len(self.articles)))
         for name, m in topics.items():
-            members[Node("topic", name)] = m
+            members[Node(NodeKind.TOPIC, name)] = m
         for name, m in categories.items():
-            members[Node("category", name)] = m
+            members[Node(NodeKind.CATEGORY, name)] = m
         for name, m in providers.items():
-            members[Node("provider", name)] = m
+            members[Node(NodeKind.PROVIDER, name)] = m
         for (category, topic), m in by_category_topic.items():
-            members[Node("topic", topic, category)] = m
+            members[Node(NodeKind.TOPIC, topic, category)] = m
 
     @property
     def grouped_by_category(self) -> bool:
@@ -170,11 +229,19 @@ class Library:
         return result
 
     def _tie_orders(self) -> tuple[list[int], list[int], list[float]]:
-        """(by title, by date then title, negated dates): shared by every key's order, computed once."""
+        """(by title, by date then title, negated dates): shared by every key's order, computed once.
+
+        Titles equal but for case are ordered by date (newest first), then by
+        path; so is everything else in the end, never by the order files came in.
+        Python's sort is stable: each sort keeps the order of the one before among its ties.
+        """
         if self._ties is None:
             articles = self.articles
-            by_title = sorted(range(len(articles)), key=[a.title.casefold() for a in articles].__getitem__)
             dates = [-a.published_at.timestamp() if a.published_at else _MISSING for a in articles]
+            # The loader hands articles over in path order, where this sort is a single pass.
+            by_path = sorted(range(len(articles)), key=[a.path for a in articles].__getitem__)
+            by_date_path = sorted(by_path, key=dates.__getitem__)
+            by_title = sorted(by_date_path, key=[a.title.casefold() for a in articles].__getitem__)
             self._ties = (by_title, sorted(by_title, key=dates.__getitem__), dates)
         return self._ties
 
@@ -185,10 +252,11 @@ class Library:
         without it stay at the end: "no data" is never the top of a list.
         """
         cache_key = (node, key, reverse)
-        view = self._views.get(cache_key)
-        if view is not None:
-            return view
         with self._lock:
+            view = self._views.get(cache_key)
+            if view is not None:
+                self._views.move_to_end(cache_key)
+                return view
             order, rank, with_value = self._global_order(key)
             members = self._members.get(node, array("i"))
             ordered = order if node == ALL else array("i", sorted(members, key=rank.__getitem__))
@@ -198,7 +266,13 @@ class Library:
                 head.reverse()
                 ordered = head + ordered[split:]
             self._views[cache_key] = ordered
+            if len(self._views) > VIEW_CACHE_SIZE:
+                self._views.popitem(last=False)
         return ordered
+
+    def view_of(self, query: ListQuery) -> Sequence[int]:
+        """The indexes the list shows for a query."""
+        return self.view(query.node, query.sort, query.reverse)
 
     def completed(self) -> Library:
         """This library marked complete, sharing every index (the loader found nothing new).
@@ -235,3 +309,37 @@ _MISSING = float("inf")  # sorts after every real value
 
 def _casefold_first(item: tuple[str, object]) -> tuple[str, str]:
     return (item[0].casefold(), item[0])
+
+
+def _preferred(path: str, other: str, is_symlink: Callable[[str], bool] | None) -> bool:
+    """Whether ``path`` is kept over ``other``, a copy of the same article: a real file over a symlink, then the first path."""
+    if is_symlink is not None:
+        path_is_link, other_is_link = is_symlink(path), is_symlink(other)
+        if path_is_link != other_is_link:
+            return other_is_link
+    return path < other
+
+
+def _merged(groups: dict[str, array]) -> tuple[dict[str, array], dict[str, str]]:
+    """Members by name, with names that differ only in case, spacing or Unicode
+    form (``name_key``) merged under the spelling most of their articles use
+    (ties: alphabetical); and the name each spelling is shown under.
+
+    Runs per distinct name, not per article: a library of 100,000 articles has a few thousand.
+    """
+    by_key: dict[str, list[str]] = {}
+    for spelling in groups:
+        by_key.setdefault(name_key(spelling), []).append(spelling)
+    if len(by_key) == len(groups):  # nothing to merge: the usual case
+        return groups, {spelling: spelling for spelling in groups}
+    merged: dict[str, array] = {}
+    shown: dict[str, str] = {}
+    for spellings in by_key.values():
+        name = min(spellings, key=lambda spelling: (-len(groups[spelling]), spelling))
+        if len(spellings) == 1:
+            merged[name] = groups[name]
+        else:
+            merged[name] = array("i", sorted(set().union(*(groups[spelling] for spelling in spellings))))
+        for spelling in spellings:
+            shown[spelling] = name
+    return merged, shown

@@ -12,29 +12,21 @@ from datetime import UTC, datetime
 import pytest
 from snapshot_apps import broken_app, library_app, loaded
 
-import reader.widgets.article_detail
-import reader.widgets.article_list
+from reader.format import clock
 
 # "Now" for the snapshots: the fixtures' dates are weeks before it, so the list shows
 # dates and the detail pane says "2 weeks ago" on any day the tests run.
 NOW = datetime(2021, 7, 1, 12, 0, tzinfo=UTC)
 
 
-class FrozenDatetime(datetime):
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        return NOW.replace(tzinfo=None) if tz is None else NOW.astimezone(tz)
-
-
 @pytest.fixture(autouse=True)
 def fixed_time(monkeypatch: pytest.MonkeyPatch):
     """Dates are shown in local time and relative to now: pin both, so snapshots match anywhere, any day."""
-    for module in (reader.widgets.article_list, reader.widgets.article_detail):
-        if hasattr(module, "datetime"):
-            monkeypatch.setattr(module, "datetime", FrozenDatetime)
+    clock.freeze(NOW)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
+    clock.freeze(None)
     monkeypatch.undo()
     time.tzset()
 

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..library import Library
-from ..text import counted
+from ..text import counted, escape_name
 
 # A DataTable builds every row; past this many the screen says how many more.
 MAX_ROWS = 5_000
@@ -41,9 +41,10 @@ class ErrorsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("File", "Reason")
-        rows = [(e.path, e.reason) for e in self.library.errors]
-        rows += [(d.path, f"duplicate of {d.kept}") for d in self.library.duplicates]
-        rows += [(s.path, f"skipped: {s.reason}") for s in self.library.skipped]
+        # Names are escaped (as `ls -b` does): a file name can carry escape sequences.
+        rows = [(escape_name(e.path), e.reason) for e in self.library.errors]
+        rows += [(escape_name(d.path), f"duplicate of {escape_name(d.kept)}") for d in self.library.duplicates]
+        rows += [(escape_name(s.path), f"skipped: {s.reason}") for s in self.library.skipped]
         # Text, not str: a DataTable cell given a str is parsed as markup.
         table.add_rows([(Text(path), Text(reason)) for path, reason in rows[:MAX_ROWS]])
         if len(rows) > MAX_ROWS:

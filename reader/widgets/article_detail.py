@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from urllib.parse import urlsplit
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..commands import Scope, bindings
+from ..format import date_line, short_date
 from ..library import Library
+from ..links import parse_link
 from ..model import Article, RelatedStory
-from .article_list import age
 
 # Markdown rendering is the slow part of showing an article; an enormous body
 # is cut (with a note) rather than making every key press wait for it.
 MAX_BODY_SHOWN = 30_000
-
-
-def _date_line(moment: datetime | None) -> str:
-    if moment is None:
-        return "no date"
-    return f"{moment.astimezone().strftime('%a %d %b %Y, %H:%M')} ({age(moment)})"
 
 
 def _score(value: int | None) -> str:
@@ -34,42 +27,39 @@ def _score(value: int | None) -> str:
 
 
 def meta_content(article: Article) -> Content:
-    """Provider, date, scores, topics... as styled plain text (never markup)."""
+    """Provider, date, scores, topics... as compact styled plain text (never markup).
+
+    Three or four lines, so that at 80x24 the excerpt still shows below them.
+    """
     label = "dim"
-    provider = article.provider.name or "unknown provider"
     parts: list[str | tuple[str, str]] = [
-        (provider, "bold"),
+        (article.provider.name or "unknown provider", "bold"),
         (f"  {article.provider.domain}" if article.provider.domain else "", label),
         "\n",
-        ("Date     ", label),
-        _date_line(article.published_at),
+        date_line(article.published_at),
         "\n",
-        ("Quality  ", label),
+        ("Quality ", label),
         _score(article.quality),
-        ("   Heat ", label),
+        ("  Heat ", label),
         _score(article.heat),
-        "\n",
-        ("Topics   ", label),
-        ", ".join(article.topics) or "none",
-        "\n",
-        ("Category ", label),
-        article.category or "none",
-        ("   Type ", label),
-        article.type or "unknown",
+        ("  ", label),
+        (" / ".join(filter(None, (article.category, article.type))) or "no category", label),
     ]
+    if article.topics:
+        parts += ["\n", ("Topics ", label), ", ".join(article.topics)]
     if article.is_draft:
         parts += ["\n", ("DRAFT", "bold $warning"), (" not published yet", "$warning")]
-    if article.url is None:
+    link = parse_link(article.url) if article.url else None
+    if link is None:
         parts += ["\n", ("No web link that can be opened", "$error")]
     else:
-        # The host only: a whole URL wraps into an unreadable block; y copies all of it.
-        host = urlsplit(article.url).hostname or article.url
-        parts += ["\n", ("Link     ", label), host, ("  o opens, y copies", label)]
+        # The host as the browser will see it; a whole URL wraps into an unreadable block (y copies it).
+        parts += ["\n", ("Link ", label), link.host_label, ("  o opens, y copies", label)]
     return Content.assemble(*parts)
 
 
 def related_prompt(story: RelatedStory, in_library: bool) -> Content:
-    when = story.published_at.astimezone().strftime("%Y-%m-%d") if story.published_at else "no date"
+    when = short_date(story.published_at)
     quality = f"quality {story.quality}" if story.quality is not None else "no quality"
     # In the library: Enter jumps to it. Outside: Enter opens it. No link: nothing to do.
     mark = ("● ", "$success") if in_library else ("↗ ", "$text-muted") if story.url else ("· ", "$text-muted")
@@ -83,30 +73,25 @@ def related_prompt(story: RelatedStory, in_library: bool) -> Content:
 
 
 class RelatedList(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="related.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="related.up"),
-        Binding("home,g", "first", "First", show=False, id="related.first"),
-        Binding("end,G", "last", "Last", show=False, id="related.last"),
-        Binding("enter", "select", "Jump to it (in the library) or open it", show=False, id="related.choose"),
-    ]
+    BINDINGS = bindings(Scope.RELATED)
+
+    def on_focus(self) -> None:
+        # Arriving by Tab as by Enter: a story is highlighted, so Enter acts at once.
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
 
 
 class ArticleDetail(VerticalScroll):
     """Shows one Article; Enter on a related story asks to jump to it or open it."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False, id="detail.down"),
-        Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
-    ]
+    BINDINGS = bindings(Scope.DETAIL)
 
     @dataclass
     class RelatedChosen(Message):
-        """A related story was chosen: ``index`` is its library article, if it is one."""
+        """A related story was chosen; the screen finds it in the library of that moment."""
 
         detail: ArticleDetail
         story: RelatedStory
-        index: int | None
 
         @property
         def control(self) -> ArticleDetail:
@@ -127,7 +112,6 @@ class ArticleDetail(VerticalScroll):
         # Focusable, so the keys can scroll a long body (Tab reaches it after the list).
         super().__init__(id=id, can_focus=True)
         self.article: Article | None = None
-        self._related_indexes: list[int | None] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -147,7 +131,6 @@ class ArticleDetail(VerticalScroll):
         heading = self.query_one("#detail-related-heading", Static)
         related = self.query_one("#detail-related", RelatedList)
         related.clear_options()
-        self._related_indexes = []
         self.scroll_home(animate=False)
         if article is None:
             title.update(Content(message or "No article"))
@@ -167,9 +150,8 @@ class ArticleDetail(VerticalScroll):
         heading.display = related.display = bool(article.related)
         options = []
         for number, story in enumerate(article.related):
-            index = library.find_url(story.url) if library is not None else None
-            self._related_indexes.append(index)
-            options.append(Option(related_prompt(story, index is not None), id=str(number)))
+            in_library = library is not None and library.find_url(story.url) is not None
+            options.append(Option(related_prompt(story, in_library), id=str(number)))
         related.add_options(options)
         heading.update(Content.assemble(("Related stories", "bold"), (f"  {len(options)}", "dim")))
 
@@ -195,7 +177,7 @@ class ArticleDetail(VerticalScroll):
         if self.article is None or event.option_index >= len(self.article.related):
             return
         story = self.article.related[event.option_index]
-        self.post_message(self.RelatedChosen(self, story, self._related_indexes[event.option_index]))
+        self.post_message(self.RelatedChosen(self, story))
 
     def on_markdown_link_clicked(self, event) -> None:  # Markdown.LinkClicked
         # Links in an untrusted body go through the app's checks, like every other link.

@@ -11,68 +11,43 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.color import Color
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Static
 
-from ..library import Library
+from ..commands import Scope, bindings
+from ..format import clock, relative_date, score_cell
+from ..library import Library, ListQuery, SortKey
 from ..model import ArticleSummary
 from ..text import fit
 
-# Eight heights of a one-cell bar: enough to compare two scores at a glance.
-_BAR = " ▁▂▃▄▅▆▇█"
 _ROW_CACHE_SIZE = 512
 
-
-def score_cell(value: int | None, scale: int = 100) -> tuple[str, float | None]:
-    """A one-cell bar and the number, e.g. ``▆ 78``; ``  -`` without data."""
-    if value is None:
-        return "    -", None
-    fraction = max(0.0, min(value / scale, 1.0))
-    return f"{_BAR[max(1, round(fraction * 8))]} {value:>3}", fraction
-
-
-def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
-    """``45m``, ``3h``, ``2d`` within a week; the date otherwise."""
-    if moment is None:
-        return ""
-    now = now or datetime.now(UTC)
-    seconds = (now - moment).total_seconds()
-    if 0 <= seconds < 3600:
-        return f"{max(int(seconds // 60), 1)}m"
-    if 0 <= seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    if 0 <= seconds < 7 * 86400:
-        return f"{int(seconds // 86400)}d"
-    return moment.astimezone().strftime("%Y-%m-%d")
-
-
-def age(moment: datetime, now: datetime | None = None) -> str:
-    """How long ago, in words a reader takes in at once: ``3 hours ago``, ``5 years ago``."""
-    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
-    if seconds < 0:
-        return "in the future"
-    for unit, size in (
-        ("year", 365.25 * 86400),
-        ("month", 30.44 * 86400),
-        ("week", 7 * 86400),
-        ("day", 86400),
-        ("hour", 3600),
-        ("minute", 60),
-    ):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
+# The columns whose colours come from the theme, resolved against the row's
+# background: the stylesheet's $text-muted is "auto 60%", which only means
+# something over a known background (as a partial style it came out white).
+_COLUMNS = (
+    "article-list--provider",
+    "article-list--date",
+    "article-list--draft",
+    "article-list--score-low",
+    "article-list--score-mid",
+    "article-list--score-high",
+    "article-list--heat-low",
+    "article-list--heat-mid",
+    "article-list--heat-high",
+    "article-list--no-score",
+)
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -94,15 +69,7 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--no-score",
     }
 
-    BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("home,g", "first", "First", show=False, id="list.first"),
-        Binding("end,G", "last", "Last", show=False, id="list.last"),
-        Binding("enter", "choose", "Details", show=False, id="list.choose"),
-    ]
+    BINDINGS = bindings(Scope.LIST)
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
@@ -134,7 +101,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.rows: Sequence[int] = ()
         self.empty_message = "Loading…"
         self._row_cache: OrderedDict[tuple, Strip] = OrderedDict()
-        self._now = datetime.now(UTC)
+        self._now = clock.now()
+        self._styles: dict[tuple[str, bool], Style] | None = None  # resolved per theme, see _style
 
     # --- what the list shows -------------------------------------------------
 
@@ -143,7 +111,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.library = library
         self.rows = rows
         self._row_cache.clear()
-        self._now = datetime.now(UTC)
+        self._now = clock.now()
         self.virtual_size = Size(self.size.width, len(rows))
         position = 0
         if keep is not None:
@@ -171,7 +139,7 @@ class ArticleList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self._refresh_row(old)
         self._refresh_row(new)
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True, immediate=True)
+        self._scroll_to_cursor()
         self.post_message(self.Highlighted(self, self.highlighted))
 
     def _refresh_row(self, position: int) -> None:
@@ -182,11 +150,17 @@ class ArticleList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._row_cache.clear()
         self.virtual_size = Size(event.size.width, len(self.rows))
+        # A smaller window must not leave the highlighted row out of sight.
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    def _scroll_to_cursor(self) -> None:
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True, immediate=True)
 
     def notify_style_update(self) -> None:
         # A theme or CSS change: rows rendered with the old colours must go.
         super().notify_style_update()
         self._row_cache.clear()
+        self._styles = None
 
     def on_focus(self) -> None:
         self._row_cache.clear()
@@ -253,15 +227,10 @@ class ArticleList(ScrollView, can_focus=True):
         return strip
 
     def _render_row(self, article: ArticleSummary, width: int, selected: bool) -> Strip:
-        base = self.rich_style
-        if selected:
-            base = base + self.get_component_rich_style(
-                "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
-            )
+        base = self._row_style(selected)
 
         def style(name: str) -> Style:
-            # Partial: only what the column sets (its colour), so the cursor's background shows through.
-            return self.get_component_rich_style(name, partial=True)
+            return self._style(name, selected)
 
         quality, quality_level = score_cell(article.quality)
         heat, heat_level = score_cell(article.heat)
@@ -270,19 +239,15 @@ class ArticleList(ScrollView, can_focus=True):
         title_width = _title_width(width, provider_width)
         marker = "◌ " if article.is_draft else "  "
         segments = [
-            Segment(marker, base + style("article-list--draft")),
-            Segment(
-                fit(article.title, title_width), base + (style("article-list--draft") if article.is_draft else Style())
-            ),
+            Segment(marker, style("article-list--draft")),
+            Segment(fit(article.title, title_width), style("article-list--draft") if article.is_draft else base),
         ]
         if provider_width:
-            segments.append(
-                Segment(" " + fit(article.provider.label, provider_width), base + style("article-list--provider"))
-            )
+            segments.append(Segment(" " + fit(article.provider.label, provider_width), style("article-list--provider")))
         segments += [
-            Segment(f" {date:>10}", base + style("article-list--date")),
-            Segment(f" {quality}", base + self._level_style("score", quality_level)),
-            Segment(f" {heat}", base + self._level_style("heat", heat_level)),
+            Segment(f" {date:>10}", style("article-list--date")),
+            Segment(f" {quality}", style(_level("score", quality_level))),
+            Segment(f" {heat}", style(_level("heat", heat_level))),
         ]
         strip = Strip(segments)
         used = strip.cell_length
@@ -290,20 +255,69 @@ class ArticleList(ScrollView, can_focus=True):
             strip = Strip([*segments, Segment(" " * (width - used), base)])
         return strip.crop(0, width)
 
-    def _level_style(self, kind: str, level: float | None) -> Style:
-        if level is None:
-            return self.get_component_rich_style("article-list--no-score", partial=True)
-        band = "low" if level < 0.4 else "mid" if level < 0.7 else "high"
-        return self.get_component_rich_style(f"article-list--{kind}-{band}", partial=True)
+    def _row_style(self, selected: bool) -> Style:
+        return self._resolved_styles()[("", selected)]
+
+    def _style(self, name: str, selected: bool) -> Style:
+        return self._resolved_styles()[(name, selected)]
+
+    def _resolved_styles(self) -> dict[tuple[str, bool], Style]:
+        """Every column's style over a plain row and over the cursor row, from the current theme.
+
+        Colours with an alpha or "auto" (like $text-muted) are blended here over
+        the real background, so every theme, light or dark, gets readable text.
+        Computed once per theme or focus change, not per row.
+        """
+        if self._styles is not None:
+            return self._styles
+        background = self.background_colors[1]
+        plain = self.rich_style
+        cursor_styles = self.get_component_styles(
+            "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
+        )
+        cursor_background = background + cursor_styles.background
+        text = self.styles.color
+        resolved: dict[tuple[str, bool], Style] = {}
+        for selected, row_background in ((False, background), (True, cursor_background)):
+            row_text = _over(row_background, text)
+            row = Style(color=row_text.rich_color, bgcolor=row_background.rich_color)
+            if selected:
+                row += cursor_styles.text_style
+            else:
+                row = plain + row
+            resolved[("", selected)] = row
+            for name in _COLUMNS:
+                column = self.get_component_styles(name)
+                color = _over(row_background, column.color) if column.has_rule("color") else row_text
+                resolved[(name, selected)] = row + Style(color=color.rich_color) + column.text_style
+        self._styles = resolved
+        return resolved
+
+
+def _over(background: Color, color: Color) -> Color:
+    """A colour as it shows over a background: "auto" picks a contrasting text colour; alpha blends."""
+    if color.auto:
+        return background.get_contrast_text(color.a)
+    return background + color
+
+
+def _level(kind: str, level: float | None) -> str:
+    if level is None:
+        return "article-list--no-score"
+    band = "low" if level < 0.4 else "mid" if level < 0.7 else "high"
+    return f"article-list--{kind}-{band}"
 
 
 # Column widths, shared by the rows and the heading: a draft marker, the title
 # (what is left), the provider (when there is room), the date, two scores.
-_MARKER, _PROVIDER, _DATE, _SCORE = 2, 16, 10, 5
+_MARKER, _PROVIDER, _PROVIDER_MAX, _DATE, _SCORE = 2, 16, 28, 10, 5
 
 
 def _provider_width(width: int) -> int:
-    return _PROVIDER if width >= 72 else 0
+    """16 cells from 72 columns; past 100, a quarter of the extra width, up to 28 (titles take the rest)."""
+    if width < 72:
+        return 0
+    return min(_PROVIDER + max(0, width - 100) // 4, _PROVIDER_MAX)
 
 
 def _title_width(width: int, provider_width: int) -> int:
@@ -311,11 +325,58 @@ def _title_width(width: int, provider_width: int) -> int:
     return max(width - fixed, 8)
 
 
-def header_cells(width: int) -> str:
-    """The column headings that match ``ArticleList._render_row`` at this width."""
+def heading_columns(width: int) -> list[tuple[str, int, SortKey | None, bool]]:
+    """(heading, cells, the sort key it stands for, right-aligned) for each column at this width."""
     provider_width = _provider_width(width)
-    text = " " * _MARKER + fit("Title", _title_width(width, provider_width))
+    columns: list[tuple[str, int, SortKey | None, bool]] = [
+        ("", _MARKER, None, False),
+        ("Title", _title_width(width, provider_width), SortKey.TITLE, False),
+    ]
     if provider_width:
-        text += " " + fit("Provider", provider_width)
-    text += f" {'Date':>{_DATE}} {'Qual':>{_SCORE}} {'Heat':>{_SCORE}}"
+        columns.append(("Provider", provider_width + 1, None, False))
+    columns += [
+        ("Date", _DATE + 1, SortKey.DATE, True),
+        ("Qual", _SCORE + 1, SortKey.QUALITY, True),
+        ("Heat", _SCORE + 1, SortKey.HEAT, True),
+    ]
+    return columns
+
+
+def header_cells(width: int, query: ListQuery | None = None) -> str:
+    """The column headings that match ``ArticleList._render_row`` at this width; the sorted one has an arrow."""
+    text = ""
+    for heading, cells, key, right in heading_columns(width):
+        if query is not None and key is query.sort:
+            heading = f"{heading}{query.arrow}" if right else f"{heading} {query.arrow}"
+        text += heading.rjust(cells) if right else fit(f" {heading}" if text.strip() else heading, cells)
     return fit(text, width)
+
+
+class ListHeading(Static):
+    """The column names above the list; a click on one sorts by it."""
+
+    @dataclass
+    class SortChosen(Message):
+        key: SortKey
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self._query: ListQuery | None = None
+
+    def _width(self) -> int:
+        return self.size.width - 1  # the list's scrollbar takes a column
+
+    def show_query(self, query: ListQuery) -> None:
+        self._query = query
+        self.update(Content(header_cells(self._width(), query)))
+
+    def on_resize(self) -> None:
+        self.update(Content(header_cells(self._width(), self._query)))
+
+    def on_click(self, event: events.Click) -> None:
+        x = 0
+        for _heading, cells, key, _right in heading_columns(self._width()):
+            if x <= event.x < x + cells and key is not None:
+                self.post_message(self.SortChosen(key))
+                return
+            x += cells

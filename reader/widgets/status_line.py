@@ -32,12 +32,13 @@ class StatusLine(Horizontal):
             )
         )
 
-    def show_progress(self, text: str, done: int | None, total: int | None) -> None:
-        """Loading progress; ``text`` empty hides it."""
+    def show_progress(self, text: str, done: int | None, total: int | None, *, error: bool = False) -> None:
+        """Loading progress (or, with ``error``, why loading stopped); ``text`` empty hides it."""
         bar = self.query_one("#status-progress", ProgressBar)
         loading = self.query_one("#status-loading", Static)
         bar.display = bool(text) and bool(total)
         loading.display = bool(text)
+        loading.set_class(error, "-error")
         loading.update(Content(text))
         if total:
             bar.update(total=total, progress=done or 0)

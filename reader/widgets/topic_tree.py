@@ -1,21 +1,35 @@
-"""The topic tree: All articles, topics (by category when there are several), providers."""
+"""The topic tree: All articles, then every topic, then categories and providers.
+
+"All AI stories" is what people look for first: one merged Topics branch
+comes first and open; categories (each with its own topics) and providers
+follow, closed, each with counts.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..library import ALL, Library, Node
+from ..commands import Scope, bindings
+from ..library import ALL, Library, Node, NodeKind
+from ..text import fit
+
+# A topic name is cut to this many cells in the tree, so a 200-character name
+# cannot push the counts (and the border) out of sight.
+MAX_LABEL_CELLS = 40
+
+TOPICS = Node(NodeKind.TOPICS)
+CATEGORIES = Node(NodeKind.CATEGORIES)
+PROVIDERS = Node(NodeKind.PROVIDERS)
 
 
 def _label(name: str, count: int) -> Text:
     # Text, never a str: Tree parses a str label as markup, and topic names are untrusted.
-    label = Text(name)
+    label = Text(fit(name, MAX_LABEL_CELLS).rstrip())
     label.append(f" {count:,}", style="dim")
     return label
 
@@ -23,13 +37,7 @@ def _label(name: str, count: int) -> Text:
 class TopicTree(Tree[Node]):
     """Chooses which articles the list shows."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
-        Binding("home,g", "scroll_home", "First", show=False, id="tree.first"),
-        Binding("end,G", "scroll_end", "Last", show=False, id="tree.last"),
-        Binding("enter", "select_cursor", "Show its articles", show=False, id="tree.choose"),
-    ]
+    BINDINGS = bindings(Scope.TREE)
 
     @dataclass
     class NodeChosen(Message):
@@ -63,22 +71,26 @@ class TopicTree(Tree[Node]):
         self.clear()
         root = self.root
         root.add_leaf(_label("All articles", len(library)), data=ALL)
-        if library.grouped_by_category:
-            for category, total in library.category_counts.items():
-                branch = root.add(_label(category or "(no category)", total), data=Node("category", category))
-                for topic, count in library.category_topic_counts.get(category, {}).items():
-                    branch.add_leaf(_label(topic, count), data=Node("topic", topic, category))
-                if branch.data in expanded or first_build:
-                    branch.expand()
-        topics = root.add(_label("Topics", len(library.topic_counts)), data=Node("topics"))
+        topics = root.add(_label("Topics", len(library.topic_counts)), data=TOPICS)
         for topic, count in library.topic_counts.items():
-            topics.add_leaf(_label(topic, count), data=Node("topic", topic))
-        if Node("topics") in expanded or (first_build and not library.grouped_by_category):
+            topics.add_leaf(_label(topic, count), data=Node(NodeKind.TOPIC, topic))
+        if first_build or TOPICS in expanded:
             topics.expand()
-        providers = root.add(_label("Providers", len(library.provider_counts)), data=Node("providers"))
+        if library.grouped_by_category:
+            categories = root.add(_label("Categories", len(library.category_counts)), data=CATEGORIES)
+            for category, total in library.category_counts.items():
+                node = Node(NodeKind.CATEGORY, category)
+                branch = categories.add(_label(category or "(no category)", total), data=node)
+                for topic, count in library.category_topic_counts.get(category, {}).items():
+                    branch.add_leaf(_label(topic, count), data=Node(NodeKind.TOPIC, topic, category))
+                if node in expanded:
+                    branch.expand()
+            if CATEGORIES in expanded:
+                categories.expand()
+        providers = root.add(_label("Providers", len(library.provider_counts)), data=PROVIDERS)
         for provider, count in library.provider_counts.items():
-            providers.add_leaf(_label(provider or "(unknown)", count), data=Node("provider", provider))
-        if Node("providers") in expanded:
+            providers.add_leaf(_label(provider or "(unknown)", count), data=Node(NodeKind.PROVIDER, provider))
+        if PROVIDERS in expanded:
             providers.expand()
         self.show_chosen(here or chosen)
 
@@ -104,8 +116,8 @@ class TopicTree(Tree[Node]):
     def on_tree_node_selected(self, event: Tree.NodeSelected[Node]) -> None:
         event.stop()
         node = event.node.data
-        # "Topics" and "Providers" only group; choosing them opens or closes them.
-        if node is None or node.kind in ("topics", "providers"):
+        # "Topics", "Categories" and "Providers" only group; choosing them opens or closes them.
+        if node is None or NodeKind(node.kind).is_group:
             event.node.toggle()
             return
         event.node.expand()

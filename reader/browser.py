@@ -1,0 +1,77 @@
+"""Opening and copying links from the app, by the policy in ``links.py``.
+
+Only http(s) links, parsed as a browser parses them, are ever handed to a
+browser; finding and starting it happens in a thread, detached from the
+terminal, so a browser that takes seconds to start never freezes the keys
+and nothing it prints lands on the screen. A browser that runs in the
+terminal (lynx, w3m…) gets the terminal: the app is suspended while it runs.
+Where no browser can be started (over SSH, say) the link is copied and shown.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from textual.dom import DOMNode
+
+from . import links
+
+
+class LinkOpener:
+    """Opens and copies links for one screen; its notifications appear there."""
+
+    def __init__(self, owner: DOMNode) -> None:
+        self.owner = owner
+        # Seams for tests: where the browser comes from and how a GUI one is started.
+        self.find_browser = links.find_browser
+        self.launch = links.launch_detached
+
+    def open(self, url: str | None) -> None:
+        link = links.parse_link(url) if url else None
+        if link is None:
+            self.owner.notify(
+                "Only http and https links are opened." if url else "There is no link to open.",
+                title="Not opened",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.owner.run_worker(lambda: self._open(link), thread=True, group="browser", name="open link")
+
+    def _open(self, link: links.Link) -> None:
+        """In a worker thread: find the browser and start it, or fall back to copying."""
+        app = self.owner.app
+        browser = self.find_browser()
+        if browser is None:
+            app.call_from_thread(self._no_browser, link)
+            return
+        argv = browser.argv(link.url)
+        if browser.terminal:
+            app.call_from_thread(self._run_in_terminal, argv, link)
+            return
+        try:
+            self.launch(argv)
+        except OSError as error:
+            app.call_from_thread(self._no_browser, link, f"{argv[0]}: {error.strerror or error}")
+            return
+        app.call_from_thread(self.owner.notify, link.host_label, title="Opening in browser", markup=False)
+
+    def _run_in_terminal(self, argv: list[str], link: links.Link) -> None:
+        """A terminal browser takes the terminal: the app steps aside until it exits."""
+        app = self.owner.app
+        try:
+            with app.suspend():
+                subprocess.run(argv, check=False)  # an argv list: never a shell
+        except Exception:  # no real terminal to hand over (a test, a browser tab): copy instead
+            self._no_browser(link)
+            return
+        app.refresh(layout=True)
+
+    def _no_browser(self, link: links.Link, why: str = "") -> None:
+        self.owner.app.copy_to_clipboard(link.url)
+        title = "No browser here: link copied" if not why else "The browser did not start: link copied"
+        self.owner.notify(f"{link.url}\n{why}".strip(), title=title, timeout=15, markup=False)
+
+    def copy(self, url: str) -> None:
+        self.owner.app.copy_to_clipboard(url)
+        self.owner.notify(url, title="Link copied", markup=False)

@@ -1,0 +1,161 @@
+"""Every command of the reader, declared once.
+
+Each row says its id (what a user keymap names), its default keys, the
+action it runs, a title (footer and palette) and a description (help and
+palette), and where it works. The key bindings of each pane, the command
+palette and the help screen are all built from this one table, so a command
+cannot exist in one place and be missing from another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class Scope(StrEnum):
+    """Where a command's keys work; the help screen has one section each."""
+
+    MAIN = "Everywhere"
+    LIST = "Article list"
+    DETAIL = "Article pane"
+    RELATED = "Related stories"
+    TREE = "Topic tree"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    id: str  # what a keymap in config.toml names
+    keys: str  # default keys, comma-separated, Textual's names ("" for palette-only commands)
+    action: str  # run on the widget that owns the scope (the screen for MAIN)
+    title: str  # short: footer and palette
+    description: str  # one line: help and palette
+    scope: Scope = Scope.MAIN
+    footer: bool = False  # shown in the footer
+    palette: bool = True  # offered in the command palette (MAIN commands only)
+    key_display: str | None = None
+
+
+COMMANDS: tuple[Command, ...] = (
+    # --- everywhere on the main screen --------------------------------------
+    Command("sort.cycle", "s", "cycle_sort", "Sort", "Sort by quality → heat → date", footer=True),
+    Command("sort.reverse", "S", "reverse_sort", "Reverse", "Reverse the order (no data stays last)", footer=True),
+    Command("sort.quality", "", "sort('quality')", "Sort by quality", "Best articles first"),
+    Command("sort.heat", "", "sort('heat')", "Sort by heat", "Most talked-about first"),
+    Command("sort.date", "", "sort('date')", "Sort by date", "Newest first"),
+    Command("sort.title", "", "sort('title')", "Sort by title", "A to Z"),
+    Command("article.open", "o", "open_article", "Open", "Open the article in the browser", footer=True),
+    Command("article.copy", "y", "copy_link", "Copy link", "Copy the article's link to the clipboard"),
+    Command("article.next", "J", "next_article", "Next article", "Show the next article in the list"),
+    Command("article.previous", "K", "previous_article", "Previous article", "Show the previous article"),
+    Command("app.errors", "e", "show_errors", "Errors", "Files that could not be read, and why"),
+    Command("app.help", "question_mark", "help", "Help", "Every key", footer=True, key_display="?"),
+    Command("app.screenshot", "", "screenshot", "Screenshot", "Save an SVG picture of the screen"),
+    Command("app.quit", "q", "app.quit", "Quit", "Quit the reader", footer=True),
+    Command("pane.next", "tab", "app.focus_next", "Next pane", "List → article → related stories → tree", palette=False),
+    Command("pane.previous", "shift+tab", "app.focus_previous", "Previous pane", "The other way round", palette=False),
+    Command("app.palette", "ctrl+p", "app.command_palette", "Commands", "Search every command", palette=False),
+    # --- the article list ---------------------------------------------------
+    Command("list.up", "up,k", "cursor_up", "Up", "Previous article", Scope.LIST),
+    Command("list.down", "down,j", "cursor_down", "Down", "Next article", Scope.LIST),
+    Command("list.page_up", "pageup", "page_up", "Page up", "A page up", Scope.LIST),
+    Command("list.page_down", "pagedown", "page_down", "Page down", "A page down", Scope.LIST),
+    Command("list.first", "home,g", "first", "First", "The first article", Scope.LIST),
+    Command("list.last", "end,G", "last", "Last", "The last article", Scope.LIST),
+    Command("list.choose", "enter", "choose", "Related", "Go to the article's related stories", Scope.LIST),
+    # --- the article pane ---------------------------------------------------
+    Command("detail.down", "down,j", "scroll_down", "Down", "Scroll down", Scope.DETAIL),
+    Command("detail.up", "up,k", "scroll_up", "Up", "Scroll up", Scope.DETAIL),
+    Command("detail.page_down", "pagedown,space", "page_down", "Page down", "Scroll a page down", Scope.DETAIL),
+    Command("detail.page_up", "pageup", "page_up", "Page up", "Scroll a page up", Scope.DETAIL),
+    Command("detail.top", "home,g", "scroll_home", "Top", "The top of the article", Scope.DETAIL),
+    Command("detail.bottom", "end,G", "scroll_end", "Bottom", "The end of the article", Scope.DETAIL),
+    # --- related stories ----------------------------------------------------
+    Command("related.up", "up,k", "cursor_up", "Up", "Previous story", Scope.RELATED),
+    Command("related.down", "down,j", "cursor_down", "Down", "Next story", Scope.RELATED),
+    Command("related.first", "home,g", "first", "First", "The first story", Scope.RELATED),
+    Command("related.last", "end,G", "last", "Last", "The last story", Scope.RELATED),
+    Command("related.choose", "enter", "select", "Go", "Jump to it (● in the library) or open it (↗)", Scope.RELATED),
+    # --- the topic tree -----------------------------------------------------
+    Command("tree.up", "up,k", "cursor_up", "Up", "Previous node", Scope.TREE),
+    Command("tree.down", "down,j", "cursor_down", "Down", "Next node", Scope.TREE),
+    Command("tree.first", "home,g", "scroll_home", "First", "The first node", Scope.TREE),
+    Command("tree.last", "end,G", "scroll_end", "Last", "The last node", Scope.TREE),
+    Command("tree.choose", "enter", "select_cursor", "Show", "Show the node's articles (or open a group)", Scope.TREE),
+    Command("tree.toggle", "space", "toggle_node", "Open/close", "Open or close a branch", Scope.TREE),
+)
+
+BY_ID: dict[str, Command] = {command.id: command for command in COMMANDS}
+
+
+def bindings(scope: Scope) -> list[Binding]:
+    """The key bindings of one scope, each with its command's id so a keymap can remap it."""
+    return [
+        Binding(
+            command.keys,
+            command.action,
+            command.title,
+            show=command.footer,
+            key_display=command.key_display,
+            id=command.id,
+        )
+        for command in COMMANDS
+        if command.scope is scope and command.keys
+    ]
+
+
+def keys_in_force(command: Command, keymap: Mapping[str, str]) -> list[str]:
+    """The keys that run a command now: the user's keymap where it names the command, else the defaults."""
+    keys = keymap.get(command.id, command.keys)
+    return [key.strip() for key in keys.split(",") if key.strip()]
+
+
+def help_sections(keymap: Mapping[str, str], key_display) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(section, [(keys, description)]) for the help screen, with the keys in force."""
+    sections: dict[Scope, list[tuple[str, str]]] = {scope: [] for scope in Scope}
+    for command in COMMANDS:
+        keys = keys_in_force(command, keymap)
+        if not keys:
+            continue
+        shown = " ".join(command.key_display or key_display(key) for key in keys)
+        sections[command.scope].append((shown, command.description))
+    return [(scope.value, rows) for scope, rows in sections.items() if rows]
+
+
+def palette_commands() -> Iterator[Command]:
+    return (command for command in COMMANDS if command.scope is Scope.MAIN and command.palette)
+
+
+class ReaderCommands(Provider):
+    """The command palette's entries: every main-screen command, run on the main screen."""
+
+    def _entries(self) -> Iterable[tuple[Command, str]]:
+        keymap = self.app._keymap  # the keys in force, shown beside each entry
+        for command in palette_commands():
+            keys = keys_in_force(command, keymap)
+            shown = ", ".join(command.key_display or self.app.get_key_display(Binding(key, "")) for key in keys)
+            yield command, f"{command.title}  ({shown})" if shown else command.title
+
+    def _run(self, command: Command) -> None:
+        from .screens.main import MainScreen
+
+        # The palette sits over the main screen; the command acts on it, wherever it was opened.
+        target = next((s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen)), None)
+        if target is not None:
+            self.app.call_later(target.run_action, command.action)
+
+    async def discover(self) -> Hits:
+        for command, title in self._entries():
+            yield DiscoveryHit(title, partial(self._run, command), help=command.description)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command, title in self._entries():
+            score = matcher.match(f"{command.title} {command.description}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self._run, command), help=command.description)

@@ -1,0 +1,67 @@
+"""What the library session tells the screen, in one place.
+
+The session works in threads and talks to the UI only through these
+messages. Progress comes in floods: a newer one replaces an older one still
+waiting in the queue (``can_replace``), as toolong does, so a slow frame never
+has a backlog of stale progress to paint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from .folder_loader import LoadProgress
+from .library import Library
+from .model import Article
+
+
+@dataclass
+class FirstScreenRead(Message):
+    """The top rows of the starting order, read from the cache before anything else."""
+
+    library: Library
+    order: str
+
+
+@dataclass
+class LibraryLoaded(Message):
+    """A (newer) library: the cached set, a growing one, or the final one."""
+
+    library: Library
+
+    def can_replace(self, message: Message) -> bool:
+        # Only the newest snapshot matters; a complete one must never be dropped for a partial one.
+        return isinstance(message, LibraryLoaded) and not message.library.complete
+
+
+@dataclass
+class LoadProgressed(Message):
+    progress: LoadProgress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgressed)
+
+
+@dataclass
+class LoadFailed(Message):
+    """Loading stopped: the reason is plain text, already safe to show."""
+
+    reason: str
+
+
+@dataclass
+class LoadWarning(Message):
+    """Something the user should know that did not stop loading (the cache was damaged, say)."""
+
+    text: str
+
+
+@dataclass
+class ArticleRead(Message):
+    """The full article for the detail pane (None: its file is gone or broken)."""
+
+    library: Library
+    index: int
+    article: Article | None

@@ -1,0 +1,336 @@
+"""The main screen: the three panes' layout, and the routing between them.
+
+The tree says which node was chosen, the list which article is under the
+cursor, the detail pane which related story or link was chosen; the session
+says what was loaded or read. The screen answers by setting one value,
+``list_query`` (what the list shows), whose watcher updates the list, the status
+line and the detail pane, or by handing a pane what it should show next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Container, Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from ..browser import LinkOpener
+from ..commands import Scope, bindings, help_sections
+from ..folder_loader import LoadStage
+from ..library import ALL, Library, ListQuery, SortKey
+from ..messages import ArticleRead, FirstScreenRead, LibraryLoaded, LoadFailed, LoadProgressed, LoadWarning
+from ..session import LibrarySession
+from ..text import escape_name
+from ..widgets.article_detail import ArticleDetail, RelatedList
+from ..widgets.article_list import ArticleList, ListHeading
+from ..widgets.status_line import StatusLine
+from ..widgets.topic_tree import TopicTree
+
+# The order `s` cycles through; title is in the palette and on the column heading.
+SORT_CYCLE = (SortKey.QUALITY, SortKey.HEAT, SortKey.DATE)
+DETAIL_DELAY_S = 0.05  # holding a key down moves the list; the detail pane follows when it settles
+
+
+class MainScreen(Screen[None]):
+    """Topic tree, article list and detail pane over one library session."""
+
+    BINDINGS = bindings(Scope.MAIN)
+
+    list_query: reactive[ListQuery] = reactive(ListQuery, init=False)
+
+    def __init__(self, session: LibrarySession, query: ListQuery) -> None:
+        super().__init__()
+        self.session = session
+        self.library = Library([], complete=False)
+        self.set_reactive(MainScreen.list_query, query)
+        self.links = LinkOpener(self)
+        self._detail_timer: Timer | None = None
+        self._progress = ""
+        self._preview = False  # the library is only the first screen's rows, read before the rest
+        self._failed = ""
+
+    # --- layout --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="body"):
+            yield TopicTree(id="tree")
+            with Container(id="content"):
+                with Container(id="list-pane"):
+                    yield ListHeading(id="list-heading")
+                    yield ArticleList(id="list")
+                yield ArticleDetail(id="detail")
+        yield Footer()
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one("#list", ArticleList)
+
+    @property
+    def detail(self) -> ArticleDetail:
+        return self.query_one("#detail", ArticleDetail)
+
+    @property
+    def tree(self) -> TopicTree:
+        return self.query_one("#tree", TopicTree)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def on_mount(self) -> None:
+        self.tree.border_title = "Topics"
+        self.query_one("#list-pane").border_title = "Articles"
+        self.detail.border_title = "Article"
+        self.query_one(ListHeading).show_query(self.list_query)
+        self.article_list.focus()
+        self._update_status()
+        self.session.start(self, self.list_query)
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # --- what the list shows ---------------------------------------------------
+
+    def watch_list_query(self, old: ListQuery, new: ListQuery) -> None:
+        """The one place a new query reaches the list, the heading, the status line and the detail pane."""
+        keep = None
+        if new.node == old.node:  # a new order: the cursor stays on its article
+            keep = self._highlighted_id()
+        self._show_list(keep)
+        self.query_one(ListHeading).show_query(new)
+        self._update_status()
+
+    def _highlighted_id(self) -> str | None:
+        index = self.article_list.highlighted
+        return self.library.articles[index].id if index is not None and index < len(self.library) else None
+
+    def _show_list(self, keep_id: str | None) -> None:
+        library = self.library
+        rows = library.view_of(self.list_query)
+        keep = library.index_of(keep_id) if keep_id is not None else None
+        self.article_list.show(library, rows, keep=keep)
+        self._show_detail()
+
+    def _update_status(self) -> None:
+        query = self.list_query
+        root = self.session.root
+        self.status.show_place(
+            escape_name(root.name or str(root)),
+            query.node.label,
+            None if self._preview else self.library.count(query.node),
+            f"{query.sort.label} {query.arrow}",
+        )
+        self.status.show_problems(len(self.library.errors), len(self.library.duplicates))
+        if not self._progress:
+            self.status.show_progress(self._failed, None, None, error=bool(self._failed))
+
+    # --- what the session says ---------------------------------------------------
+
+    def on_first_screen_read(self, message: FirstScreenRead) -> None:
+        """Rows before everything else: only the list shows them (they are the top of one order, not the library)."""
+        query = self.list_query
+        if self.library.articles or query.reverse or query.node != ALL or query.sort.value != message.order:
+            return  # the user moved on, or the full library came first
+        self.library = message.library
+        self._preview = True
+        self._show_list(keep_id=None)
+        self._update_status()
+
+    def on_library_loaded(self, message: LibraryLoaded) -> None:
+        previous = self.library
+        keep = self.article_list.highlighted
+        # The cursor stays on its article only if the user moved it: at the top,
+        # it stays at the top, where a growing library puts its best.
+        moved = self.article_list.cursor > 0
+        keep_id = previous.articles[keep].id if moved and keep is not None and keep < len(previous) else None
+        self.library = library = message.library
+        self._preview = False
+        if library.complete:
+            self._progress = ""
+            self.article_list.empty_message = "No articles here." if len(library) == 0 else ""
+        self.tree.show_library(library, self.list_query.node)
+        if library.count(self.list_query.node) == 0 and self.list_query.node != ALL and library.complete:
+            self.set_reactive(MainScreen.list_query, replace(self.list_query, node=ALL))
+            self.tree.show_chosen(ALL)
+        self._show_list(keep_id)
+        self._update_status()
+
+    def on_load_progressed(self, message: LoadProgressed) -> None:
+        progress = message.progress
+        if progress.stage is LoadStage.DONE:
+            text = ""
+        elif progress.stage is LoadStage.PARSING:
+            # No total while the folder is still being walked: a count, no bar yet.
+            text = f"loading {progress.done:,}/{progress.total:,}" if progress.total else f"loading {progress.done:,}…"
+        else:
+            text = {LoadStage.CACHE: "reading cache…", LoadStage.SCANNING: "looking for changes…"}.get(progress.stage, "")
+        self._progress = text
+        self.status.show_progress(text, progress.done, progress.total if progress.stage is LoadStage.PARSING else None)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        """Loading stopped: end the loading state and say why, on screen and in a toast."""
+        self._progress = ""
+        self._failed = "loading failed (see message)"
+        self.article_list.empty_message = message.reason
+        if not self.library.complete:
+            self.library = self.library.completed()
+        self._show_list(self._highlighted_id())
+        self._update_status()
+        self.notify(message.reason, title="Loading failed", severity="error", markup=False, timeout=15)
+
+    def on_load_warning(self, message: LoadWarning) -> None:
+        self.notify(message.text, severity="warning", markup=False, timeout=10)
+
+    # --- what the panes say ---------------------------------------------------
+
+    @on(TopicTree.NodeChosen)
+    def node_chosen(self, message: TopicTree.NodeChosen) -> None:
+        self.list_query = replace(self.list_query, node=message.node)
+
+    @on(ListHeading.SortChosen)
+    def heading_clicked(self, message: ListHeading.SortChosen) -> None:
+        """A click on a column heading: sort by it; a second click reverses."""
+        query = self.list_query
+        self.set_sort(message.key, reverse=not query.reverse if message.key is query.sort else False)
+
+    @on(ArticleList.Highlighted)
+    def article_highlighted(self, message: ArticleList.Highlighted) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self._show_detail)
+
+    @on(ArticleList.Chosen)
+    def article_chosen(self, message: ArticleList.Chosen) -> None:
+        self._show_detail()
+        related = self.query_one("#detail-related", RelatedList)
+        if related.display and related.option_count:
+            related.highlighted = 0  # so that the next Enter chooses the first story
+            related.focus()
+
+    @on(ArticleDetail.RelatedChosen)
+    def related_chosen(self, message: ArticleDetail.RelatedChosen) -> None:
+        # The story is resolved against the library of now, not the one it was shown with:
+        # a newer snapshot may have moved every article to another position.
+        index = self.library.find_url(message.story.url)
+        if index is None:
+            self.links.open(message.story.url)
+            return
+        self.jump_to(index)
+
+    @on(ArticleDetail.LinkChosen)
+    def link_chosen(self, message: ArticleDetail.LinkChosen) -> None:
+        self.links.open(message.url)
+
+    def jump_to(self, index: int) -> None:
+        """Show a library article in the list, switching to All articles if the node lacks it."""
+        article_id = self.library.articles[index].id
+        if index not in self.library.view_of(self.list_query):
+            self.tree.show_chosen(ALL)
+            self.list_query = replace(self.list_query, node=ALL)
+        self._show_list(keep_id=article_id)
+        self.article_list.focus()
+
+    # --- the detail pane ---------------------------------------------------------
+
+    def _show_detail(self) -> None:
+        """Show the highlighted article; its file is read by the session, off the UI thread."""
+        self._detail_timer = None
+        if not self.is_attached:  # the timer can fire while quitting, after the panes are gone
+            return
+        index = self.article_list.highlighted
+        if index is None:
+            message = self._failed or ("Loading…" if not self.library.complete else "No articles here.")
+            self.detail.show_article(None, None, message=message)
+            return
+        shown = self.detail.article
+        if shown is not None and shown.path == self.library.articles[index].path:
+            return  # the same article: nothing to re-read
+        self.session.read_article(self.library, index)
+
+    def on_article_read(self, message: ArticleRead) -> None:
+        if message.library is not self.library or message.index != self.article_list.highlighted:
+            return  # the cursor moved on, or the library changed, while the file was read
+        if message.article is None:
+            self.detail.show_article(None, None, message="This article's file can no longer be read.")
+            return
+        self.detail.show_article(message.article, message.library)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def set_sort(self, key: SortKey, reverse: bool = False) -> None:
+        self.list_query = replace(self.list_query, sort=key, reverse=reverse)
+        self.app.remember(sort=key, reverse=reverse)
+
+    def action_cycle_sort(self) -> None:
+        key = self.list_query.sort
+        position = SORT_CYCLE.index(key) if key in SORT_CYCLE else -1
+        self.set_sort(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)])
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.list_query.sort, reverse=not self.list_query.reverse)
+
+    def action_sort(self, key: str) -> None:
+        self.set_sort(SortKey(key))
+
+    def action_next_article(self) -> None:
+        self.article_list.cursor += 1
+
+    def action_previous_article(self) -> None:
+        self.article_list.cursor -= 1
+
+    def _current_url(self) -> str | None:
+        index = self.article_list.highlighted
+        return self.library.articles[index].url if index is not None else None
+
+    def action_open_article(self) -> None:
+        if self.article_list.highlighted is None:
+            self.notify("No article selected.", severity="warning")
+            return
+        self.links.open(self._current_url())
+
+    def action_copy_link(self) -> None:
+        url = self._current_url()
+        if url is None:
+            self.notify("This article has no web link to copy.", severity="warning")
+            return
+        self.links.copy(url)
+
+    def action_show_errors(self) -> None:
+        from .errors import ErrorsScreen
+
+        self.app.push_screen(ErrorsScreen(self.library))
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        def display(key: str) -> str:
+            return self.app.get_key_display(_binding(key))
+
+        self.app.push_screen(HelpScreen(help_sections(self.app._keymap, display)))
+
+    def action_screenshot(self) -> None:
+        """Save an SVG of the screen where the user keeps pictures (else here), and say where."""
+        import platformdirs
+
+        folder = Path(platformdirs.user_pictures_dir())
+        if not folder.is_dir():
+            folder = Path.cwd()
+        try:
+            saved = self.app.save_screenshot(path=str(folder))
+        except OSError as error:
+            self.notify(f"Could not save the screenshot: {error.strerror or error}", severity="error", markup=False)
+            return
+        self.notify(escape_name(saved), title="Screenshot saved", markup=False)
+
+
+def _binding(key: str):
+    from textual.binding import Binding
+
+    return Binding(key, "")

@@ -1,0 +1,141 @@
+"""The library session: everything the app does with one folder in the background.
+
+It owns the loading (the first screen from the cache, then the whole
+library), the reading of full articles for the detail pane, and, later, the
+folder watcher and feed fetching. It has no widgets: it runs its work in
+thread workers belonging to the screen it serves, and tells that screen what
+happened through the messages in ``messages.py``. Nothing here runs slow work
+on the UI thread, not even the first screen's query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+from textual.dom import DOMNode
+from textual.worker import Worker, get_current_worker
+
+from .cache import ArticleCache, default_cache_path
+from .folder_loader import FolderLoader, LoadProgress, LoadStage
+from .library import ALL, Library, ListQuery
+from .messages import ArticleRead, FirstScreenRead, LibraryLoaded, LoadFailed, LoadProgressed, LoadWarning
+from .text import safe_error
+
+PROGRESS_EVERY_S = 0.1
+
+
+class LibrarySession:
+    """Loads one folder for one screen, and reads its articles on demand."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        use_cache: bool = True,
+        cache_path: Path | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.root = root
+        self.use_cache = use_cache
+        self.cache_path = cache_path
+        self.parse_workers = workers
+        self._owner: DOMNode | None = None
+        self._loader: FolderLoader | None = None
+
+    def start(self, owner: DOMNode, query: ListQuery) -> Worker:
+        """Start loading for ``owner`` (the screen), which receives the messages."""
+        self._owner = owner
+        _start_resource_tracker()
+        return owner.run_worker(
+            lambda: self._load(query), thread=True, exclusive=True, group="load", name="load library"
+        )
+
+    def close(self) -> None:
+        """Stop loading and let go of the cache (the app is closing)."""
+        loader = self._loader
+        if loader is not None:
+            loader.cancelled.set()
+            loader.close()
+
+    # --- loading -------------------------------------------------------------
+
+    def _open_cache(self) -> ArticleCache | None:
+        if not self.use_cache:
+            return None
+        try:
+            return ArticleCache(self.cache_path or default_cache_path())
+        except Exception as error:  # any failure of a disposable cache: load without it
+            self._post(LoadWarning(f"cache unavailable, loading without it: {safe_error(error)}"))
+            return None
+
+    def _load(self, query: ListQuery) -> None:
+        worker = get_current_worker()
+        try:
+            loader = self._loader = FolderLoader(self.root, self._open_cache(), workers=self.parse_workers)
+            # The first screen: one indexed query, in the starting order, in this thread.
+            if not query.reverse and query.node == ALL:
+                first = loader.first_screen(query.sort.value)
+                if first is not None:
+                    self._post(FirstScreenRead(first, query.sort.value))
+            last_progress = 0.0
+            for event in loader.events(first_screen=False):
+                if worker.is_cancelled:
+                    loader.cancelled.set()
+                    return
+                for warning in loader.take_warnings():
+                    self._post(LoadWarning(warning))
+                if isinstance(event, Library):
+                    # The order on screen is computed here, not on the UI thread.
+                    event.view_of(query)
+                    self._post(LibraryLoaded(event))
+                    if event.complete:
+                        event.prepare()  # the other orders, so a sort switch is instant
+                elif not isinstance(event, LoadProgress):
+                    continue
+                elif time.monotonic() - last_progress > PROGRESS_EVERY_S or event.stage is LoadStage.DONE:
+                    last_progress = time.monotonic()
+                    self._post(LoadProgressed(event))
+            for warning in loader.take_warnings():
+                self._post(LoadWarning(warning))
+        except Exception as error:
+            self._post(LoadFailed(f"loading stopped: {safe_error(error)}"))
+        finally:
+            if self._loader is not None:
+                self._loader.close()
+
+    # --- the detail pane -----------------------------------------------------
+
+    def read_article(self, library: Library, index: int) -> None:
+        """Read one article's file in a thread; the screen gets an ArticleRead."""
+        assert self._owner is not None
+        # Under a millisecond for a real article, but a file is untrusted input: a
+        # slow one must not freeze the keys. Not exclusive: a thread cannot be
+        # stopped anyway, and the screen drops a result the cursor has left.
+        self._owner.run_worker(
+            lambda: self._post(ArticleRead(library, index, library.article(index))),
+            thread=True,
+            group="detail",
+            name="read article",
+        )
+
+    def _post(self, message) -> None:
+        if self._owner is not None:
+            self._owner.post_message(message)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    While Textual runs, ``sys.stderr`` is a capture object whose ``fileno()``
+    is -1; the tracker passes that number to its process, and the first
+    process pool (a cold load of 2,000+ files) then fails with "bad value(s)
+    in fds_to_keep". Started here, on the UI thread before the loading worker
+    exists, it gets the real stderr (or none). It costs well under a millisecond.
+    """
+    from multiprocessing import resource_tracker
+
+    with contextlib.redirect_stderr(sys.__stderr__), contextlib.suppress(Exception):
+        resource_tracker.ensure_running()  # if it cannot start now, the pool tries again
