@@ -18,8 +18,13 @@ DATA_MODULES = [
     "reader.folder_loader",
     "reader.cli",
     "reader.config",
+    "reader.format",
+    "reader.links",
 ]
-UI_PARTS = {"app.py", "widgets", "screens"}
+# The UI layer: the App, its screens and widgets, and the modules that serve
+# only them (the command table, the messages, the session that runs workers,
+# opening links from the app). Everything else is the data layer.
+UI_PARTS = {"app.py", "widgets", "screens", "commands.py", "messages.py", "session.py", "browser.py"}
 
 
 def data_layer_files() -> list[Path]:
