@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .model import Article, ArticleSummary, LoadError, Provider, RelatedStory
 from .text import (
@@ -59,13 +59,25 @@ class RejectedFile(Exception):
     """A file meant to be an article that cannot be read as one."""
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """One candidate file found by ``walk``: what the cache keys on."""
+class FileEntry(NamedTuple):
+    """One candidate file found by ``walk``: what the cache keys on.
 
-    path: str  # relative to the library folder, with "/"
+    A named tuple, not a dataclass: a cold load makes one per file and sends
+    them to the parsing processes, and a tuple is built and pickled fastest.
+    """
+
+    path: str  # relative to the library folder, with "/"; lone surrogates stand for bytes that are not UTF-8
     size: int
     mtime_ns: int
+    # An edit that keeps size and mtime (``touch -r``), a chmod, or a file
+    # replaced by another still changes one of these.
+    ctime_ns: int
+    inode: int
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        """What says the file changed: size, modification time, change time and inode."""
+        return self[1:]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +88,19 @@ class Skipped:
     reason: str
 
 
-def walk(root: Path) -> Iterator[FileEntry | LoadError | Skipped]:
+def walk(root: Path, under: str = "") -> Iterator[FileEntry | LoadError | Skipped]:
     """Every file under ``root`` that could be an article, in a stable order.
 
     Hidden folders are skipped and symlinked folders are not followed, so a
     symlink loop cannot trap the walk. Files with other endings are reported
-    as skipped; unreadable entries as errors.
+    as skipped; unreadable entries as errors. ``under`` walks one folder of
+    the library only (a relative path, with "/").
     """
-    stack = [""]
+    stack = [under.strip("/")]
     while stack:
         relative_dir = stack.pop()
-        directory = root / relative_dir if relative_dir else root
+        # os.path.join, not Path: the walk is on the path of every warm start.
+        directory = os.path.join(root, relative_dir) if relative_dir else root
         try:
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
@@ -95,29 +109,35 @@ def walk(root: Path) -> Iterator[FileEntry | LoadError | Skipped]:
             continue
         subdirs = []
         for entry in entries:
-            relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
             if entry.name.startswith("."):
                 continue
+            relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
                     subdirs.append(relative)
                     continue
             except OSError:
                 pass
-            if Path(entry.name).suffix.lower() not in ARTICLE_SUFFIXES:
-                yield Skipped(relative, "not an article file")
-                continue
-            try:
-                info = entry.stat()  # follows a symlinked file to its target
-            except OSError as error:
-                yield LoadError(relative, _os_reason(error))
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-                yield LoadError(relative, kind)
-                continue
-            yield FileEntry(relative, info.st_size, info.st_mtime_ns)
+            yield _file_entry(relative, entry.name, entry.stat)
         stack.extend(reversed(subdirs))
+
+
+def look_at(root: Path, relative: str) -> FileEntry | LoadError | Skipped:
+    """What ``walk`` says of one file (relative to ``root``), without walking its folder."""
+    path = os.path.join(root, relative)
+    return _file_entry(relative, relative.rsplit("/", 1)[-1], lambda: os.stat(path))
+
+
+def _file_entry(relative: str, name: str, stat_of: Callable[[], os.stat_result]) -> FileEntry | LoadError | Skipped:
+    if os.path.splitext(name)[1].lower() not in ARTICLE_SUFFIXES:
+        return Skipped(relative, "not an article file")
+    try:
+        info = stat_of()  # follows a symlinked file to its target
+    except OSError as error:
+        return LoadError(relative, _os_reason(error))
+    if not stat.S_ISREG(info.st_mode):
+        return LoadError(relative, "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file")
+    return FileEntry(relative, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def load_file(root: Path, relative: str) -> Article | LoadError | Skipped:
