@@ -1,56 +1,128 @@
 """The load cache: parsed articles kept in SQLite so a second start skips parsing.
 
 One row per file, keyed by (library folder, relative path) and checked
-against the file's size and modification time. Only what the list, the tree
-and the sort orders need is kept, as real columns read in one query at
-start-up. The rest of an article (excerpt, body, related stories) is read
-from its file when the detail pane shows it: parsing one file takes under a
-millisecond, while keeping every detail would make the cache ten times larger
-and the cold load slower by the writing.
+against the file's size, modification time, change time and inode. Only what
+the list, the tree and the sort orders need is kept, as real columns read in
+one query at start-up. The rest of an article (excerpt, body, related
+stories) is read from its file when the detail pane shows it: parsing one
+file takes under a millisecond, while keeping every detail would make the
+cache ten times larger and the cold load slower by the writing.
 
 The cache lives in the user's cache folder, never in the articles folder. It
-is only a cache: a file from another version, or a corrupt one, is deleted
-and rebuilt rather than trusted.
+is only a cache, and nothing that goes wrong with it stops a load:
+
+* a file from another version, or of another program, is replaced;
+* a damaged file (SQLite finds it malformed, or a row is not what we wrote)
+  is moved aside as ``<name>.damaged`` and rebuilt;
+* a cache that cannot be opened or written (a full disk, a read-only file or
+  folder, another reader holding it too long) is left alone and the load goes
+  on without it for this run.
+
+Each of these leaves one line in ``warnings`` for the caller to show.
+
+File names that are not UTF-8 reach Python as text with lone surrogates
+(``os.fsdecode``), which SQLite cannot take as text: such rows keep their text
+as bytes (UTF-8 with the surrogates passed through) and flag it, so every name
+round-trips exactly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import IntEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .model import ArticleSummary, LoadError, Provider
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
-SCHEMA = f"reader-cache-5/{__version__}"
+SCHEMA = f"reader-cache-6/{__version__}"
 
-# A record is what a parsing process hands back and what a row holds; it is a
-# plain tuple so it pickles and inserts cheaply.
-# (path, size, mtime_ns, status, reason, id, title, provider_name,
-#  provider_domain, category, type, quality, heat, published, published_ts,
-#  topics, url)
-Record = tuple
-ARTICLE, ERROR, SKIPPED = 0, 1, 2
+
+class RecordStatus(IntEnum):
+    """What a file turned out to be."""
+
+    ARTICLE = 0
+    ERROR = 1  # meant to be an article, but cannot be read as one
+    SKIPPED = 2  # not an article (another ending, no front matter)
+
+
+ARTICLE, ERROR, SKIPPED = RecordStatus.ARTICLE, RecordStatus.ERROR, RecordStatus.SKIPPED
+_ARTICLE = int(ARTICLE)  # records carry plain ints: they pickle smaller than enum members
+NO_STAMP = (0, 0, 0, 0)  # a problem found by the walk, before any file was read
+
+
+class Record(NamedTuple):
+    """What a parsing process hands back and what a cache row holds.
+
+    A named tuple: it pickles and inserts as cheaply as a plain tuple, which a
+    cold load does once per file. The fields are the table's columns, in order.
+    """
+
+    path: str  # relative to the library folder; lone surrogates for bytes that are not UTF-8
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    status: int  # a RecordStatus
+    reason: str | None = None  # why a file is an error or skipped
+    id: str | None = None
+    title: str | None = None
+    provider_name: str | None = None
+    provider_domain: str | None = None
+    category: str | None = None
+    type: str | None = None
+    quality: int | None = None
+    heat: int | None = None
+    published: int | None = None
+    published_ts: float | None = None
+    topics: str | None = None  # joined with _TOPIC_SEPARATOR
+    url: str | None = None
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        """The file's size, modification time, change time and inode when it was read."""
+        return self[1:5]  # type: ignore[return-value]
+
+
 _TOPIC_SEPARATOR = "\x1f"  # a control character: cleaned text never contains one
-
-_COLUMNS = (
-    "path, size, mtime_ns, status, reason, id, title, provider_name, provider_domain, "
-    "category, type, quality, heat, published, published_ts, topics, url"
+# Cleaned text (titles, providers, topics, URLs) never holds a C0 or C1
+# control character; the topic separator is the one allowed.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1e\x7f-\x9f]")
+_MAX_SCORE = 1_000_000  # loading.to_score's range
+_EARLIEST_TS, _LATEST_TS = 0.0, 4_102_444_800.0  # 1970 to 2100: loading.to_datetime's range
+_TEXT_COLUMNS = frozenset(
+    ("path", "reason", "id", "title", "provider_name", "provider_domain", "category", "type", "topics", "url")
 )
+_REAL_COLUMNS = frozenset(("published_ts",))
+_COLUMNS = ", ".join(Record._fields)
+# Damaged pages can give a value of another type than the one written. Text
+# columns are read as text whatever they hold (bytes that are not UTF-8 then
+# fail to decode: damage found); numbers are checked where they are used.
+_COLUMNS_AS_WRITTEN = ", ".join(f"CAST({name} AS TEXT)" if name in _TEXT_COLUMNS else name for name in Record._fields)
+# A row whose status is none of ours cannot be trusted: read as if absent, so the file is parsed again.
+_VALID_ROWS = "status IN (0, 1, 2)"
 
 
-def summary_record(article: ArticleSummary, size: int, mtime_ns: int) -> Record:
-    return (
+def summary_record(article: ArticleSummary, stamp: Sequence[int]) -> Record:
+    size, mtime_ns, ctime_ns, inode = stamp
+    return Record(
         article.path,
         size,
         mtime_ns,
-        ARTICLE,
+        ctime_ns,
+        inode,
+        _ARTICLE,
         None,
         article.id,
         article.title,
@@ -67,58 +139,64 @@ def summary_record(article: ArticleSummary, size: int, mtime_ns: int) -> Record:
     )
 
 
-def problem_record(path: str, size: int, mtime_ns: int, status: int, reason: str) -> Record:
-    return (path, size, mtime_ns, status, reason) + (None,) * 12
+def problem_record(path: str, stamp: Sequence[int], status: int, reason: str) -> Record:
+    size, mtime_ns, ctime_ns, inode = stamp
+    return Record(path, size, mtime_ns, ctime_ns, inode, int(status), reason)
+
+
+def record_error(record: Record) -> LoadError:
+    return LoadError(record.path, record.reason or "unreadable")
 
 
 class SummaryBuilder:
     """Turns records into summaries, sharing equal providers and topic tuples.
 
     At 100,000 articles most providers and topic combinations repeat; sharing
-    one object for each saves tens of megabytes.
+    one object for each saves tens of megabytes. A record read from a damaged
+    cache can hold values of the wrong type: those raise ValueError here.
     """
 
     def __init__(self) -> None:
         self._providers: dict[tuple[str, str], Provider] = {}
         self._topics: dict[str, tuple[str, ...]] = {}
 
-    def summary(self, record: Sequence) -> ArticleSummary:
-        (
-            path,
-            _size,
-            _mtime,
-            _status,
-            _reason,
-            article_id,
-            title,
-            provider_name,
-            provider_domain,
-            category,
-            type_,
-            quality,
-            heat,
-            published,
-            published_ts,
-            topics,
-            url,
-        ) = record[:17]
-        provider_key = (provider_name or "", provider_domain or "")
+    def summary(self, record: Record) -> ArticleSummary:
+        provider_name, provider_domain = record.provider_name or "", record.provider_domain or ""
+        provider_key = (provider_name, provider_domain)
         provider = self._providers.get(provider_key)
         if provider is None:
             provider = self._providers[provider_key] = Provider(*provider_key)
+        topics = record.topics or ""
         topic_tuple = self._topics.get(topics)
         if topic_tuple is None:
             topic_tuple = self._topics[topics] = tuple(topics.split(_TOPIC_SEPARATOR)) if topics else ()
+        article_id, title, quality, heat, url = record.id, record.title, record.quality, record.heat, record.url
+        category, type_, published_ts = record.category or "", record.type or "", record.published_ts
+        # What loading guarantees of every summary, checked again for a row
+        # from the cache: a damaged page can change a value without SQLite
+        # noticing, and a control character must never reach the terminal.
+        if not (
+            article_id.__class__ is str
+            and title.__class__ is str
+            and (quality is None or (quality.__class__ is int and 0 <= quality <= _MAX_SCORE))
+            and (heat is None or (heat.__class__ is int and 0 <= heat <= _MAX_SCORE))
+            and (published_ts is None or _EARLIEST_TS <= published_ts < _LATEST_TS)
+            and (url is None or url[:8].lower().startswith(("https://", "http://")))
+            and not _CONTROL_CHARACTER.search(
+                "".join((title, provider_name, provider_domain, category, type_, topics, url or ""))
+            )
+        ):
+            raise ValueError(f"cache row of {record.path!r} holds values that loading never gives")
         return ArticleSummary(
             id=article_id,
-            path=path,
+            path=record.path,
             title=title,
             provider=provider,
-            category=category or "",
-            type=type_ or "",
+            category=category,
+            type=type_,
             quality=quality,
             heat=heat,
-            published=bool(published),
+            published=bool(record.published),
             published_at=_datetime(published_ts),
             topics=topic_tuple,
             url=url,
@@ -131,33 +209,102 @@ def default_cache_path() -> Path:
     return cache_dir() / "articles.sqlite3"
 
 
+class CacheReadFailed(Exception):
+    """Reading the cache failed part-way, and the cache has been dealt with
+    (rebuilt, or switched off for this run): whatever was read from it must
+    be dropped and the files parsed."""
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What ``ArticleCache.prune`` forgot."""
+
+    folders: list[str] = field(default_factory=list)  # the library folders, as stored (untrusted names)
+    rows: int = 0
+
+
+# How long the cache keeps a library that is not opened, and how many files
+# it keeps in all (about 0.6 KB each on disk, indexes included).
+LIBRARY_MAX_AGE_DAYS = 30
+MAX_ROWS = 1_000_000
+PRUNE_EVERY_S = 24 * 3600
+_TOUCH_EVERY_S = 3600  # a library's last-opened time is written at most this often
+
+
 class ArticleCache:
-    """The SQLite file of parsed articles for any number of library folders."""
+    """The SQLite file of parsed articles for any number of library folders.
+
+    Never raises for a problem with the cache itself (see the module's
+    docstring): ``available`` says whether it is in use, ``warnings`` what
+    went wrong. One connection, shared by threads under a lock: a first
+    screen may be read from another thread than the loading one.
+    """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for attempt in range(_OPEN_ATTEMPTS):
+        self.path = Path(path)
+        self.warnings: list[str] = []
+        self._warnings_taken = 0
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        self._closed = False
+        self._generation = 0  # changes whenever the connection is replaced or dropped
+        self._roots: dict[str, int] = {}
+        with self._lock:
             try:
-                self._db = self._open()
-                return
-            except sqlite3.DatabaseError as error:
-                if _is_busy(error) and attempt < _OPEN_ATTEMPTS - 1:
-                    # Another reader holds the file (it is starting too): wait,
-                    # never delete a cache that someone else is using.
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                if _is_busy(error):
-                    raise
-                break
-        self._discard()  # not a database, damaged, or another version's: rebuild
-        self._db = self._open()
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = self._open_waiting()
+            except _NotOurs:
+                self._replace()
+            except Exception as error:
+                self._failed(error, "opened")
+
+    @property
+    def available(self) -> bool:
+        """False once the cache is switched off for this run (or closed)."""
+        return self._db is not None
+
+    def take_warnings(self) -> list[str]:
+        """The warnings not taken yet, each once."""
+        with self._lock:
+            new = self.warnings[self._warnings_taken :]
+            self._warnings_taken = len(self.warnings)
+            return new
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._drop_connection()
+
+    def __enter__(self) -> ArticleCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- opening, and refusing what we did not write -------------------------
 
+    def _connect(self) -> sqlite3.Connection:
+        """The one place a connection is made (tests wrap it to inject faults)."""
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+
+    def _open_waiting(self) -> sqlite3.Connection:
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return self._open()
+            except sqlite3.DatabaseError as error:
+                if not _is_busy(error) or attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                # Another reader holds the file (it is starting too): wait,
+                # never replace a cache that someone else is using.
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db = self._connect()
         try:
+            # Before WAL, which writes the header: only a new file takes it. Pages
+            # freed by pruning can then be given back to the file system.
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             db.execute("PRAGMA synchronous=NORMAL")  # a cache may lose its last write, never its shape
             db.execute("BEGIN IMMEDIATE")  # two readers starting at once: one creates, one waits
@@ -166,101 +313,320 @@ class ArticleCache:
                 if "meta" in tables:
                     row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                     if row is None or row[0] != SCHEMA:
-                        db.execute("ROLLBACK")
-                        raise sqlite3.DatabaseError(f"cache schema {row and row[0]!r} is not {SCHEMA!r}")
+                        raise _NotOurs(f"cache schema {row and row[0]!r} is not {SCHEMA!r}")
                     # No integrity check here: it reads the whole file (seconds at
-                    # 100k articles). Damage found later raises DatabaseError, and
-                    # the loader calls reset().
+                    # 100k articles). Damage found later is dealt with where found.
+                elif tables:
+                    raise _NotOurs("another program's database")
                 else:
                     self._create(db)
                 db.execute("COMMIT")
-            except sqlite3.DatabaseError:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+            except BaseException:
+                _rollback(db)
                 raise
-        except sqlite3.DatabaseError:
+        except BaseException:
             db.close()
             raise
         return db
 
     @staticmethod
     def _create(db: sqlite3.Connection) -> None:
-        for table in ("articles", "roots", "meta"):
-            db.execute(f"DROP TABLE IF EXISTS {table}")
-        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
-        db.execute("CREATE TABLE roots (id INTEGER PRIMARY KEY, folder TEXT UNIQUE NOT NULL)")
+        # folder: text, or bytes for a name that is not UTF-8 (see _stored)
+        db.execute("CREATE TABLE roots (id INTEGER PRIMARY KEY, folder UNIQUE NOT NULL, last_opened REAL)")
+        columns = ", ".join(
+            f"{name} {'TEXT' if name in _TEXT_COLUMNS else 'REAL' if name in _REAL_COLUMNS else 'INTEGER'}"
+            for name in Record._fields
+        )
+        # escaped: 1 when the row's text is stored as bytes (a name that is not UTF-8).
         db.execute(
-            "CREATE TABLE articles (root INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER, "
-            "mtime_ns INTEGER, status INTEGER, reason TEXT, id TEXT, title TEXT, provider_name TEXT, "
-            "provider_domain TEXT, category TEXT, type TEXT, quality INTEGER, heat INTEGER, "
-            "published INTEGER, published_ts REAL, topics TEXT, url TEXT, "
+            f"CREATE TABLE articles (root INTEGER NOT NULL, {columns}, escaped INTEGER NOT NULL DEFAULT 0, "
             "PRIMARY KEY (root, path)) WITHOUT ROWID"
         )
         # The first screen of the default order, read before everything else.
         for order, columns in _FIRST_SCREEN_ORDERS.items():
             db.execute(f"CREATE INDEX articles_by_{order} ON articles (root, status, {columns})")
 
-    def reset(self) -> None:
-        """Throw the cache file away and start an empty one (it was damaged)."""
-        self.close()
-        self._discard()
-        self._db = self._open()
+    def _replace(self) -> None:
+        """Another version's file, or another program's: start a new one, no questions."""
+        self._drop_connection()
+        try:
+            _remove_database(self.path)
+            self._db = self._open_waiting()
+        except Exception as error:
+            self._failed(error, "replaced")
 
-    def _discard(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
+    # --- when something goes wrong -------------------------------------------
+
+    def damaged(self, error: BaseException) -> None:
+        """Something read from the cache was not what we wrote: move it aside and rebuild."""
+        with self._lock:
+            if self._db is not None:
+                self._rebuild(_reason(error))
+
+    def _failed(self, error: BaseException, doing: str) -> None:
+        """Deal with an error of the cache: rebuild it if it is damaged, else do without it for this run."""
+        if isinstance(error, _NotOurs):
+            self._replace()
+        elif _is_damage(error):
+            self._rebuild(_reason(error))
+        else:
+            self._switch_off(f"cache not {doing} ({_reason(error)}); loading without it this time")
+
+    def _rebuild(self, reason: str) -> None:
+        self._drop_connection()
+        aside = self.path.with_name(self.path.name + ".damaged")
+        try:
+            _remove_database(aside)
+            if self.path.exists():
+                os.replace(self.path, aside)
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self.path}{suffix}")
+                os.replace(f"{self.path}-wal", f"{aside}-wal")
+            _remove_database(self.path)
+            self._db = self._open_waiting()
+        except Exception as error:
+            self._switch_off(f"cache damaged ({reason}) and cannot be rebuilt ({_reason(error)}); loading without it")
+            return
+        self.warnings.append(f"cache damaged ({reason}): moved aside to {aside.name} and rebuilt")
 
-    def close(self) -> None:
-        self._db.close()
+    def _switch_off(self, warning: str) -> None:
+        self._drop_connection()
+        self.warnings.append(warning)
+
+    def _drop_connection(self) -> None:
+        self._generation += 1
+        self._roots.clear()
+        if self._db is not None:
+            with contextlib.suppress(Exception):
+                self._db.close()
+            self._db = None
 
     # --- reading -------------------------------------------------------------
 
-    def _root_id(self, folder: Path, create: bool = False) -> int | None:
+    def _root_id(self, db: sqlite3.Connection, folder: Path, create: bool = False) -> int | None:
         key = str(folder)
-        row = self._db.execute("SELECT id FROM roots WHERE folder=?", (key,)).fetchone()
+        root = self._roots.get(key)
+        if root is not None:
+            return root
+        stored = _stored(key)
+        row = db.execute("SELECT id FROM roots WHERE folder=?", (stored,)).fetchone()
         if row is None and create:
-            self._db.execute("INSERT OR IGNORE INTO roots (folder) VALUES (?)", (key,))
-            row = self._db.execute("SELECT id FROM roots WHERE folder=?", (key,)).fetchone()
-        return row[0] if row else None
+            db.execute("INSERT OR IGNORE INTO roots (folder, last_opened) VALUES (?, ?)", (stored, time.time()))
+            row = db.execute("SELECT id FROM roots WHERE folder=?", (stored,)).fetchone()
+        if row is None:
+            return None
+        if not isinstance(row[0], int):
+            raise ValueError("a library's id is not a number")
+        self._roots[key] = row[0]
+        return row[0]
 
-    def records(self, folder: Path) -> Iterator[Record]:
-        """Every cached record of a folder."""
-        root = self._root_id(folder)
-        if root is None:
-            return iter(())
-        return self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE root=?", (root,))
+    def records(self, folder: Path, *, now: float | None = None) -> Iterator[Record]:
+        """Every cached record of a folder, and the folder marked as opened now.
+
+        Raises CacheReadFailed if reading fails part-way (the cache has then
+        been rebuilt or switched off, with a warning).
+        """
+        with self._lock:
+            db, generation = self._db, self._generation
+            if db is None:
+                return
+            try:
+                root = self._root_id(db, folder)
+                if root is None:
+                    return
+                self._touch(db, root, time.time() if now is None else now)
+                plain = db.execute(
+                    f"SELECT {_COLUMNS_AS_WRITTEN} FROM articles WHERE root=? AND escaped=0 AND {_VALID_ROWS}", (root,)
+                )
+            except Exception as error:
+                self._failed(error, "read")
+                raise CacheReadFailed(_reason(error)) from error
+        yield from self._rows(plain, generation, Record._make)
+        with self._lock:
+            db = self._db
+            if db is None or self._generation != generation:
+                raise CacheReadFailed("the cache was replaced while it was read")
+            try:
+                escaped = db.execute(
+                    f"SELECT {_COLUMNS} FROM articles WHERE root=? AND escaped=1 AND {_VALID_ROWS}", (root,)
+                )
+            except Exception as error:
+                self._failed(error, "read")
+                raise CacheReadFailed(_reason(error)) from error
+        yield from self._rows(escaped, generation, _unescaped)
+
+    def _rows(self, cursor: sqlite3.Cursor, generation: int, make) -> Iterator[Record]:
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                if self._generation != generation:
+                    raise CacheReadFailed("the cache was replaced while it was read")
+                try:
+                    batch = [make(row) for row in cursor.fetchmany(_READ_BATCH)]
+                except Exception as error:
+                    self._failed(error, "read")
+                    raise CacheReadFailed(_reason(error)) from error
+            if not batch:
+                return
+            yield from batch
 
     def first_records(self, folder: Path, limit: int, order: str = "quality") -> list[Record]:
         """The top articles in one order (quality, heat or date): a first screen while the rest loads."""
-        root = self._root_id(folder)
-        if root is None or order not in _FIRST_SCREEN_ORDERS:
+        if order not in _FIRST_SCREEN_ORDERS:
             return []
-        return self._db.execute(
-            f"SELECT {_COLUMNS} FROM articles WHERE root=? AND status=0 ORDER BY {_FIRST_SCREEN_ORDERS[order]} LIMIT ?",
-            (root, limit),
-        ).fetchall()
+        with self._lock:
+            db = self._db
+            if db is None:
+                return []
+            try:
+                root = self._root_id(db, folder)
+                if root is None:
+                    return []
+                rows = db.execute(
+                    f"SELECT {_COLUMNS}, escaped FROM articles WHERE root=? AND status=0 "
+                    f"ORDER BY {_FIRST_SCREEN_ORDERS[order]} LIMIT ?",
+                    (root, limit),
+                ).fetchall()
+                return [_unescaped(row[:-1]) if row[-1] else _as_written(row[:-1]) for row in rows]
+            except Exception as error:
+                self._failed(error, "read")
+                return []
 
     # --- writing -------------------------------------------------------------
 
-    def store(self, folder: Path, records: Iterable[Record]) -> None:
-        root = self._root_id(folder, create=True)
-        with self._transaction():
-            self._db.executemany(
-                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((root, *record) for record in records),
-            )
+    def store(self, folder: Path, records: Sequence[Record]) -> None:
+        """Keep these records (replacing older ones of the same paths)."""
+        with self._lock:
+            db = self._db
+            if db is None or not records:
+                return
+            try:
+                root = self._root_id(db, folder, create=True)
+                try:
+                    with _Transaction(db):
+                        db.executemany(_INSERT, ((root, *record, 0) for record in records))
+                except UnicodeEncodeError:
+                    # A name or text with lone surrogates: this chunk row by row,
+                    # those rows as bytes. Rare, so the common case pays nothing.
+                    with _Transaction(db):
+                        db.executemany(_INSERT, [_row(root, record) for record in records])
+            except Exception as error:
+                self._failed(error, "written")
 
     def forget(self, folder: Path, paths: Iterable[str]) -> None:
-        root = self._root_id(folder)
-        if root is None:
-            return
-        with self._transaction():
-            self._db.executemany("DELETE FROM articles WHERE root=? AND path=?", ((root, p) for p in paths))
+        with self._lock:
+            db = self._db
+            if db is None:
+                return
+            try:
+                root = self._root_id(db, folder)
+                if root is None:
+                    return
+                with _Transaction(db):
+                    db.executemany("DELETE FROM articles WHERE root=? AND path=?", ((root, _stored(p)) for p in paths))
+            except Exception as error:
+                self._failed(error, "written")
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _touch(self, db: sqlite3.Connection, root: int, now: float) -> None:
+        row = db.execute("SELECT last_opened FROM roots WHERE id=?", (root,)).fetchone()
+        last = row[0] if row else None
+        if not isinstance(last, (int, float)) or now - last > _TOUCH_EVERY_S or last > now:
+            db.execute("UPDATE roots SET last_opened=? WHERE id=?", (now, root))
+
+    # --- forgetting libraries ------------------------------------------------
+
+    def libraries(self) -> list[tuple[str, int, float | None]]:
+        """Each library folder the cache holds: (folder, files, last opened as a Unix time)."""
+        with self._lock:
+            db = self._db
+            if db is None:
+                return []
+            try:
+                rows = db.execute(
+                    "SELECT folder, (SELECT COUNT(*) FROM articles WHERE root=roots.id), last_opened "
+                    "FROM roots ORDER BY last_opened DESC"
+                ).fetchall()
+            except Exception as error:
+                self._failed(error, "read")
+                return []
+        return [(_loaded_text(folder), count, last) for folder, count, last in rows]
+
+    def prune(
+        self,
+        *,
+        keep: Path | None = None,
+        max_age_days: float = LIBRARY_MAX_AGE_DAYS,
+        max_rows: int = MAX_ROWS,
+        now: float | None = None,
+    ) -> Pruned:
+        """Forget the libraries whose folder is gone or that were not opened for
+        ``max_age_days``; then, while the cache holds more than ``max_rows``
+        files, the least recently opened ones (never ``keep``, the library
+        being loaded). The space is given back to the file system. This is
+        what ``reader cache prune`` runs."""
+        now = time.time() if now is None else now
+        keep_key = str(keep) if keep is not None else None
+        with self._lock:
+            db = self._db
+            if db is None:
+                return Pruned()
+            try:
+                libraries = db.execute(
+                    "SELECT id, folder, last_opened, (SELECT COUNT(*) FROM articles WHERE root=roots.id) "
+                    "FROM roots ORDER BY last_opened"
+                ).fetchall()
+                doomed: list[tuple[int, str, int]] = []
+                kept: list[tuple[int, str, int]] = []
+                for root, stored, last, count in libraries:
+                    folder = _loaded_text(stored)
+                    stale = not isinstance(last, (int, float)) or now - last > max_age_days * 86400
+                    if folder != keep_key and (stale or not os.path.isdir(folder)):
+                        doomed.append((root, folder, count))
+                    else:
+                        kept.append((root, folder, count))
+                total = sum(count for *_, count in kept)
+                for library in kept:  # oldest first
+                    if total <= max_rows:
+                        break
+                    if library[1] != keep_key:
+                        doomed.append(library)
+                        total -= library[2]
+                if doomed:
+                    with _Transaction(db):
+                        for root, _folder, _count in doomed:
+                            db.execute("DELETE FROM articles WHERE root=?", (root,))
+                            db.execute("DELETE FROM roots WHERE id=?", (root,))
+                    self._roots.clear()
+                    # executescript steps the pragma to the end; execute would free one page only.
+                    db.executescript("PRAGMA incremental_vacuum;")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned_at', ?)", (now,))
+            except Exception as error:
+                self._failed(error, "pruned")
+                return Pruned()
+        return Pruned([folder for _root, folder, _count in doomed], sum(count for *_, count in doomed))
+
+    def prune_if_due(self, *, keep: Path | None = None, now: float | None = None) -> Pruned | None:
+        """``prune`` at most once a day (a loader calls this when a load is done)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            db = self._db
+            if db is None:
+                return None
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key='pruned_at'").fetchone()
+            except Exception as error:
+                self._failed(error, "read")
+                return None
+            last = row[0] if row else None
+            if isinstance(last, (int, float)) and 0 <= now - last < PRUNE_EVERY_S:
+                return None
+            return self.prune(keep=keep, now=now)
+
+
+class _NotOurs(sqlite3.DatabaseError):
+    """Another version's cache, or another program's database."""
 
 
 class _Transaction:
@@ -271,8 +637,81 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is None:
+            self._db.execute("COMMIT")
+        else:
+            _rollback(self._db)  # the error that got us here is the one to report
 
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # SQLite may have rolled back already (a full disk does that): nothing to undo then.
+    with contextlib.suppress(Exception):
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")
+
+
+# --- text that SQLite cannot take ------------------------------------------
+
+
+def _stored(text: str) -> str | bytes:
+    """Text as SQLite takes it: itself, or its bytes when it has lone surrogates (a name that is not UTF-8)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+    return text
+
+
+def _loaded_text(value: str | bytes) -> str:
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
+def _row(root: int, record: Record) -> tuple:
+    """One row to insert, its text as bytes if any of it cannot be stored as text."""
+    try:
+        for value in record:
+            if value.__class__ is str:
+                value.encode()
+    except UnicodeEncodeError:
+        return (
+            root,
+            *(value.encode("utf-8", "surrogatepass") if value.__class__ is str else value for value in record),
+            1,
+        )
+    return (root, *record, 0)
+
+
+def _unescaped(row: Sequence) -> Record:
+    record = Record._make(
+        value.decode("utf-8", "surrogatepass") if value.__class__ is bytes else value for value in row
+    )
+    _check_text(record)
+    return record
+
+
+def _as_written(row: Sequence) -> Record:
+    record = Record._make(row)
+    _check_text(record)
+    return record
+
+
+def _check_text(record: Record) -> None:
+    for name in _TEXT_COLUMNS:
+        value = getattr(record, name)
+        if value is not None and value.__class__ is not str:
+            raise ValueError(f"cache column {name} holds {type(value).__name__}, not text")
+
+
+_INSERT = f"INSERT OR REPLACE INTO articles VALUES ({', '.join('?' * (len(Record._fields) + 2))})"
+_READ_BATCH = 5_000
 
 # The orders a first screen can be read in, each served by an index.
 _FIRST_SCREEN_ORDERS = {
@@ -282,14 +721,40 @@ _FIRST_SCREEN_ORDERS = {
 }
 _OPEN_ATTEMPTS = 20
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+# What says the cache cannot be used now, not that it is damaged: permission,
+# busy, locked, out of memory, read-only, interrupted, I/O error, full,
+# cannot open, locking protocol, no large files, authorisation.
+_UNUSABLE_CODES = frozenset((3, 5, 6, 7, 8, 9, 10, 13, 14, 15, 22, 23))
+_UNUSABLE_WORDS = ("full", "readonly", "read-only", "unable to open", "i/o", "locked", "busy", "permission", "memory")
 
 
-def _is_busy(error: sqlite3.DatabaseError) -> bool:
-    return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES or "locked" in str(error)
+def _is_busy(error: BaseException) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF in _BUSY_CODES) or "locked" in str(error)
 
 
-def record_error(record: Record) -> LoadError:
-    return LoadError(record[0], record[4] or "unreadable")
+def _is_damage(error: BaseException) -> bool:
+    """Whether an error says the file is damaged (rebuild it), not that it cannot be used now (do without).
+
+    Every statement here is ours and ran on the file we wrote: any other error
+    (malformed pages, a schema that names other columns, text that is not
+    UTF-8, a value of the wrong type) means the file is not what we wrote.
+    """
+    if isinstance(error, (sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return False  # used wrongly (closed, say): nothing wrong with the file
+    if isinstance(error, sqlite3.DatabaseError):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF not in _UNUSABLE_CODES
+        text = str(error).lower()  # an error raised without a code: its message says which kind
+        return not any(words in text for words in _UNUSABLE_WORDS)
+    return isinstance(error, (ValueError, TypeError, IndexError, OverflowError, KeyError))
+
+
+def _reason(error: BaseException) -> str:
+    """One short line saying what went wrong, safe to show (no control characters)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return "".join(c if c.isprintable() else "?" for c in text[:200])
 
 
 def _timestamp(moment: datetime | None) -> float | None:

@@ -8,30 +8,40 @@ for the command line.
 The steps, each as cheap as it can be:
 1. the first screen straight from the cache (one indexed query);
 2. every cached summary (no details), as a complete-looking library;
-3. a walk of the folder comparing size and mtime with the cache, handing new
-   and changed files to the parser as they are found, so parsing overlaps the
-   walk; in several processes once there are many (the YAML parse is the
-   cost, and it does not share a core);
+3. a walk of the folder comparing each file's size, mtime, ctime and inode
+   with the cache, handing new and changed files to the parser as they are
+   found, so parsing overlaps the walk; in several processes once there are
+   many (the YAML parse is the cost, and it does not share a core);
 4. forgetting deleted files, storing what was parsed, and the final library.
+
+The loaded records live in a ``LoadedRecords``, which outlives one run:
+``events()`` can be run again (a rescan that parses only what changed), and
+``refresh(paths)`` brings a few paths up to date, as a folder watcher will.
+A loader owns its cache: ``close()`` (or ``with``) closes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import sqlite3
+import signal
+import stat
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, KeysView, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import (
     ARTICLE,
     ERROR,
+    NO_STAMP,
     SKIPPED,
     ArticleCache,
+    CacheReadFailed,
     Record,
     SummaryBuilder,
     problem_record,
@@ -39,7 +49,7 @@ from .cache import (
     summary_record,
 )
 from .library import Library
-from .loading import FileEntry, Skipped, load_file, load_summary, walk
+from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk
 from .model import Article, ArticleSummary, LoadError
 
 if TYPE_CHECKING:
@@ -52,23 +62,68 @@ PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes star
 # time has passed: a few snapshots in all, not one per chunk, since each
 # costs a pass over everything loaded so far.
 SNAPSHOT_EVERY_S = 1.0
-# What reading a damaged cache raises: SQLite's own errors, or a row whose
-# values are not what we wrote (text for a number, a timestamp out of range).
-_DAMAGED_CACHE = (sqlite3.DatabaseError, ValueError, TypeError, IndexError, OverflowError)
+# How often a parsing process checks that the process that started it is still there.
+PARENT_CHECK_S = 0.25
+# What turning a cached record into a summary raises when the row is not what
+# we wrote (text for a number, a timestamp out of range).
+_DAMAGED_ROW = (ValueError, TypeError, IndexError, OverflowError, OSError)
+
+
+class LoadStage(StrEnum):
+    """Where a load is. A StrEnum: ``stage == "done"`` reads as well as ``stage is LoadStage.DONE``."""
+
+    CACHE = "cache"  # reading the cache
+    SCANNING = "scanning"  # walking the folder for what changed
+    PARSING = "parsing"  # new and changed files being read
+    DONE = "done"  # the next event is the complete library
 
 
 @dataclass(frozen=True, slots=True)
 class LoadProgress:
-    stage: str  # "cache" | "scanning" | "parsing" | "done"
+    stage: LoadStage
     done: int = 0
-    total: int = 0
+    total: int = 0  # 0 while the walk is still finding files
 
 
-def start_parsing_process() -> None:
-    """Set up a parsing process: the fast YAML parser is safe to use there (see frontmatter_yaml)."""
-    from . import frontmatter_yaml
+LoadEvent = LoadProgress | Library
 
-    frontmatter_yaml.enable_accelerator()
+
+# --- the parsing processes -----------------------------------------------------
+
+
+def start_parsing_process(parent: int | None = None) -> None:
+    """Set up a parsing process: the fast YAML parser is safe to use there (see
+    frontmatter), and the process ends with the one that started it."""
+    try:
+        from . import frontmatter
+    except ImportError:  # the module's name before it was renamed to frontmatter
+        from . import frontmatter_yaml as frontmatter
+
+    frontmatter.enable_accelerator()
+    # Ctrl+C reaches the whole process group; the loader stops its pool itself,
+    # and a KeyboardInterrupt traceback from each worker would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _end_with_parent(parent)
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this process when its parent is gone (killed with SIGKILL, say).
+
+    A parsing process waits on a queue that it holds both ends of, so it
+    would never notice on its own; nor would multiprocessing's resource
+    tracker, which waits for every process holding its pipe. A thread that
+    polls the parent's PID works everywhere, and costs nothing between checks.
+    """
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)  # no clean-up: there is nobody left to hand results to
+
+    threading.Thread(target=watch, name="watch the loading process", daemon=True).start()
 
 
 def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
@@ -77,10 +132,10 @@ def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
     for entry in entries:
         outcome = load_summary(root, entry.path)
         if isinstance(outcome, ArticleSummary):
-            records.append(summary_record(outcome, entry.size, entry.mtime_ns))
+            records.append(summary_record(outcome, entry.stamp))
         else:
             status = SKIPPED if isinstance(outcome, Skipped) else ERROR
-            records.append(problem_record(entry.path, entry.size, entry.mtime_ns, status, outcome.reason))
+            records.append(problem_record(entry.path, entry.stamp, status, outcome.reason))
     return records
 
 
@@ -104,6 +159,7 @@ class _ChunkParser:
         self._queue: deque[tuple[list[FileEntry], Future | None]] = deque()
         self._waiting = 0  # files queued but not submitted to a pool
         self._pool = None
+        self._restore_sigterm: Callable[[], None] | None = None
 
     def submit(self, chunk: list[FileEntry]) -> None:
         if self._pool is not None:
@@ -125,9 +181,14 @@ class _ChunkParser:
             yield self._result(*self._queue.popleft())
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        try:
+            if self._pool is not None:
+                pool, self._pool = self._pool, None
+                pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            if self._restore_sigterm is not None:
+                self._restore_sigterm()
+                self._restore_sigterm = None
 
     def _result(self, chunk: list[FileEntry], future: Future | None) -> list[Record]:
         from concurrent.futures import CancelledError
@@ -155,9 +216,13 @@ class _ChunkParser:
 
         # "spawn": the app has threads running, and forking a threaded process is unsafe.
         context = multiprocessing.get_context("spawn")
+        self._restore_sigterm = _exit_on_sigterm()
         try:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=start_parsing_process
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=start_parsing_process,
+                initargs=(os.getpid(),),
             )
         except OSError:
             return  # no processes here: everything is parsed in this process
@@ -167,80 +232,298 @@ class _ChunkParser:
         self._waiting = 0
 
 
+def _exit_on_sigterm() -> Callable[[], None] | None:
+    """While a pool runs, SIGTERM exits through SystemExit, so that the pool is
+    shut down and the cache closed on the way out, as Ctrl+C would.
+
+    Only where nobody else has a say: in the main thread (where a handler can
+    be set at all) and when SIGTERM still has its default action. Elsewhere
+    (the app loads in a thread), SIGTERM ends the process at once, and the
+    parsing processes follow it within PARENT_CHECK_S (see _end_with_parent).
+    Returns what puts the default back, or None.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return None
+
+        def exit_now(signum: int, frame: object) -> None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it outright
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, exit_now)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+    def restore() -> None:
+        with contextlib.suppress(ValueError, OSError):
+            if signal.getsignal(signal.SIGTERM) is exit_now:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    return restore
+
+
+# --- the loaded set -----------------------------------------------------------
+
+
+class LoadedRecords:
+    """Every file of one library folder as loaded so far, and the Library they make.
+
+    Records are applied (parsed or cached files), paths forgotten (deleted
+    files), and a snapshot taken whenever the UI needs one. A snapshot is only
+    built when something changed since the last one: otherwise the last one
+    is given again (marked complete if asked), sharing all its indexes.
+    """
+
+    def __init__(self, fetch: Callable[[ArticleSummary], Article | None]) -> None:
+        self._fetch = fetch
+        self._builder = SummaryBuilder()
+        self._stamps: dict[str, tuple[int, int, int, int]] = {}  # every path, with what it was read at
+        self._summaries: dict[str, ArticleSummary] = {}
+        self._problems: dict[str, Record] = {}
+        self._last: Library | None = None
+        self._changed = False
+
+    def __len__(self) -> int:
+        return len(self._stamps)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._stamps
+
+    @property
+    def articles(self) -> int:
+        return len(self._summaries)
+
+    def paths(self) -> KeysView[str]:
+        return self._stamps.keys()
+
+    def stamp(self, path: str) -> tuple[int, int, int, int] | None:
+        """The size, mtime, ctime and inode the file had when its record was made."""
+        return self._stamps.get(path)
+
+    def problem(self, path: str) -> Record | None:
+        return self._problems.get(path)
+
+    def apply(self, records: Iterable[Record]) -> None:
+        """Take new or changed records. Raises ValueError (or another _DAMAGED_ROW)
+        for a record holding values of the wrong type (from a damaged cache)."""
+        summaries, problems, stamps = self._summaries, self._problems, self._stamps
+        for record in records:
+            path = record.path
+            stamps[path] = record.stamp
+            if record.status == ARTICLE:
+                summary = self._builder.summary(record)
+                if summaries.get(path) != summary:
+                    summaries[path] = summary
+                    self._changed = True
+                if problems.pop(path, None) is not None:
+                    self._changed = True
+            else:
+                if problems.get(path) != record:
+                    problems[path] = record
+                    self._changed = True
+                if summaries.pop(path, None) is not None:
+                    self._changed = True
+
+    def forget(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            if self._stamps.pop(path, None) is not None:
+                self._summaries.pop(path, None)
+                self._problems.pop(path, None)
+                self._changed = True
+
+    def clear(self) -> None:
+        self.forget(list(self._stamps))
+
+    def snapshot(self, complete: bool) -> Library:
+        """The library of everything loaded: a new index only if something changed."""
+        last = self._last
+        if last is not None and not self._changed:
+            if complete and not last.complete:
+                last = self._last = last.completed()
+            return last
+        summaries = [self._summaries[path] for path in sorted(self._summaries)]
+        problems = [self._problems[path] for path in sorted(self._problems)]
+        self._last = Library(
+            summaries,
+            errors=[record_error(r) for r in problems if r.status == ERROR],
+            skipped=[Skipped(r.path, r.reason or "") for r in problems if r.status == SKIPPED],
+            fetch=self._fetch,
+            complete=complete,
+        )
+        self._changed = False
+        return self._last
+
+
+# --- the loader ---------------------------------------------------------------
+
+
 class FolderLoader:
-    """Loads one library folder, through the cache when there is one."""
+    """Loads one library folder, through the cache when there is one.
+
+    Owns the cache it is given: ``close()`` (or leaving a ``with`` block)
+    closes it. One run (``events``, ``refresh``, ``load``) at a time.
+    """
 
     def __init__(self, root: Path, cache: ArticleCache | None = None, workers: int | None = None) -> None:
         self.root = root.resolve()
         self.cache = cache
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        # Set to stop the current run (and any later one, until cleared).
         self.cancelled = threading.Event()
-        self._builder = SummaryBuilder()
-        self._summaries: dict[str, ArticleSummary] = {}
-        self._problems: dict[str, Record] = {}
-        self._last: Library | None = None
+        self.records = LoadedRecords(self.fetch)
+        self._warnings: list[str] = []
+        self._warnings_taken = 0
+        self._cache_read = False
+        self._run = threading.Lock()
 
     # --- the public ways to run it -------------------------------------------
 
     def load(self) -> Library:
+        """Run a load to the end: the complete library (or the last one, if cancelled)."""
         library = None
         for event in self.events():
             if isinstance(event, Library):
                 library = event
-        assert library is not None
+        if library is None:
+            raise RuntimeError("the load was cancelled before anything was loaded")
         return library
 
     def first_screen(self, order: str = "quality") -> Library | None:
-        """The top articles in ``order`` from the cache, for the very first frame (a few ms)."""
+        """The top articles in ``order`` from the cache, for the very first frame (a few ms).
+
+        Safe to call from any thread, also while a run goes on in another: it
+        shares nothing with the run but the cache, which has a lock.
+        """
         if self.cache is None:
             return None
         try:
-            first = self.cache.first_records(self.root, FIRST_SCREEN_ROWS, order)
-            # Inside the try: a damaged row fails here, when it becomes a summary.
-            summaries = [SummaryBuilder().summary(r) for r in first]
-        except _DAMAGED_CACHE:
+            builder = SummaryBuilder()
+            summaries = [builder.summary(r) for r in self.cache.first_records(self.root, FIRST_SCREEN_ROWS, order)]
+        except _DAMAGED_ROW:
             return None  # events() finds the damage again and rebuilds the cache
         if not summaries:
             return None
-        return self._library(summaries, complete=False)
+        return Library(summaries, fetch=self.fetch, complete=False)
 
-    def events(self, first_screen: bool = True) -> Iterator[LoadProgress | Library]:
-        # path -> (size, mtime_ns) of what the cache holds; not the records, which
-        # would double the memory of a warm start.
-        cached: dict[str, tuple[int, int]] = {}
+    def events(self, first_screen: bool = True) -> Iterator[LoadEvent]:
+        """Load the folder, with progress and growing snapshots; the last event
+        is ``LoadProgress(DONE)`` then the complete library. Run again, it is a
+        rescan: the folder is walked again and only what changed is parsed.
+
+        A problem with the cache never stops it (see ``take_warnings``). Any
+        other failure raises, after the parsing processes have been stopped;
+        the loader can then be run again.
+        """
+        with self._one_run():
+            if not self._cache_read:
+                yield from self._read_cache(first_screen)
+            if self.cancelled.is_set():
+                return
+            yield LoadProgress(LoadStage.SCANNING)
+            yield from self._update(walk(self.root), covers=None)
+            if self.cache is not None and not self.cancelled.is_set():
+                self.cache.prune_if_due(keep=self.root)
+
+    def refresh(self, paths: Iterable[str | os.PathLike]) -> Iterator[LoadEvent]:
+        """Bring some paths up to date: files or folders that were changed,
+        added or deleted (relative to the library folder, or absolute within
+        it), as a folder watcher reports them. Only those are looked at; the
+        events are those of ``events()``."""
+        with self._one_run():
+            if not self._cache_read:
+                yield from self._read_cache(first_screen=False)
+            targets = sorted({t for t in (self._relative(p) for p in paths) if t is not None})
+            if self.cancelled.is_set():
+                return
+            yield LoadProgress(LoadStage.SCANNING)
+            if "" in targets:  # the folder itself: everything
+                yield from self._update(walk(self.root), covers=None)
+            else:
+                yield from self._update(self._look(targets), covers=targets)
+
+    def fetch(self, summary: ArticleSummary) -> Article | None:
+        """The full article for the detail pane, read from its file (under a millisecond)."""
+        outcome = load_file(self.root, summary.path)
+        return outcome if isinstance(outcome, Article) else None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning so far (the cache's problems): one line each, safe to show."""
+        self._collect_warnings()
+        return list(self._warnings)
+
+    def take_warnings(self) -> list[str]:
+        """The warnings not taken yet, each once: call it after each event to show them as they come."""
+        self._collect_warnings()
+        new = self._warnings[self._warnings_taken :]
+        self._warnings_taken = len(self._warnings)
+        return new
+
+    def close(self) -> None:
+        """Stop any run and close the cache. Safe to call from another thread, and more than once."""
+        self.cancelled.set()
         if self.cache is not None:
-            yield LoadProgress("cache")
-            if first_screen and (library := self.first_screen()) is not None:
-                yield library
-            try:
-                for record in self.cache.records(self.root):
-                    cached[record[0]] = (record[1], record[2])
-                    self._take(record)
-            except _DAMAGED_CACHE:
-                # A damaged cache is only a slower start: drop it and parse everything.
-                cached.clear()
-                self._summaries.clear()
-                self._problems.clear()
-                self.cache.reset()
-            if cached:
-                yield self._snapshot(complete=False)
+            self.cache.close()
 
-        yield LoadProgress("scanning")
-        # New and changed files are parsed while the walk goes on: at 100,000
-        # files the walk alone (a stat each) takes over a second.
+    def __enter__(self) -> FolderLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the steps -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _one_run(self) -> Iterator[None]:
+        if not self._run.acquire(blocking=False):
+            raise RuntimeError("this folder is already being loaded")
+        try:
+            yield
+        finally:
+            self._run.release()
+
+    def _read_cache(self, first_screen: bool) -> Iterator[LoadEvent]:
+        self._cache_read = True
+        cache = self.cache
+        if cache is None or not cache.available:
+            return
+        yield LoadProgress(LoadStage.CACHE)
+        if first_screen and (library := self.first_screen()) is not None:
+            yield library
+        try:
+            self.records.apply(cache.records(self.root))
+        except CacheReadFailed:
+            self.records.clear()  # a damaged cache is only a slower start: parse everything
+        except _DAMAGED_ROW as error:
+            self.records.clear()
+            cache.damaged(error)
+        if len(self.records):
+            yield self.records.snapshot(complete=False)
+
+    def _update(
+        self, found: Iterable[FileEntry | LoadError | Skipped], covers: Sequence[str] | None
+    ) -> Iterator[LoadEvent]:
+        """Parse what ``found`` shows changed; forget what it should have found
+        and did not (everything, or the paths under ``covers``)."""
+        loaded = self.records
         parser = _ChunkParser(self.root, self.workers)
         chunk: list[FileEntry] = []
-        walk_problems: list[LoadError | Skipped] = []
+        problems: list[Record] = []
         seen: set[str] = set()
-        progress = _Progress(next_snapshot=max(len(self._summaries), 1) * 2)
+        progress = _Progress(next_snapshot=max(loaded.articles, 1) * 2)
         try:
-            for found in walk(self.root):
+            for item in found:
                 if self.cancelled.is_set():
                     return
-                if isinstance(found, FileEntry):
-                    seen.add(found.path)
-                    if cached.get(found.path) != (found.size, found.mtime_ns):
-                        chunk.append(found)
+                path = item.path
+                if path in seen:
+                    continue
+                seen.add(path)
+                if isinstance(item, FileEntry):
+                    if loaded.stamp(path) != item.stamp:
+                        chunk.append(item)
                         progress.total += 1
                         if len(chunk) == CHUNK_FILES:
                             parser.submit(chunk)
@@ -248,77 +531,79 @@ class FolderLoader:
                             for records in parser.finished():
                                 yield from self._taken(records, progress, walking=True)
                 else:
-                    walk_problems.append(found)
+                    status = SKIPPED if isinstance(item, Skipped) else ERROR
+                    record = problem_record(path, NO_STAMP, status, item.reason)
+                    if loaded.problem(path) != record:
+                        problems.append(record)
             if chunk:
                 parser.submit(chunk)
-            gone = [path for path in cached if path not in seen]
-            for path in gone:
-                self._summaries.pop(path, None)
-                self._problems.pop(path, None)
-            if gone and self.cache is not None:
-                self.cache.forget(self.root, gone)
-            for problem in walk_problems:
-                status = SKIPPED if isinstance(problem, Skipped) else ERROR
-                self._problems[problem.path] = problem_record(problem.path, 0, 0, status, problem.reason)
+            if covers is None:
+                gone = [path for path in loaded.paths() if path not in seen]
+            else:
+                exact, under = set(covers), tuple(f"{c}/" for c in covers)
+                gone = [p for p in loaded.paths() if p not in seen and (p in exact or p.startswith(under))]
+            if gone:
+                loaded.forget(gone)
+                if self.cache is not None:
+                    self.cache.forget(self.root, gone)
+            if problems:
+                # Kept in the cache too: a warm start then finds everything as it was, and re-indexes nothing.
+                loaded.apply(problems)
+                if self.cache is not None:
+                    self.cache.store(self.root, problems)
             for records in parser.remaining():
                 if self.cancelled.is_set():
                     return
                 yield from self._taken(records, progress, walking=False)
         finally:
             parser.close()
-        yield LoadProgress("done", progress.done, progress.total)
-        if not progress.total and not gone and not walk_problems and self._last is not None:
-            yield self._last.completed()  # nothing changed since the cache: no need to re-index
-        else:
-            yield self._snapshot(complete=True)
+        yield LoadProgress(LoadStage.DONE, progress.done, progress.total)
+        yield loaded.snapshot(complete=True)
 
-    # --- parsing -------------------------------------------------------------
-
-    def _taken(self, records: list[Record], progress: _Progress, walking: bool) -> Iterator[LoadProgress | Library]:
+    def _taken(self, records: list[Record], progress: _Progress, walking: bool) -> Iterator[LoadEvent]:
         """Store and index one parsed chunk; now and then, a snapshot of the growing library."""
         if self.cache is not None:
             self.cache.store(self.root, records)
-        for record in records:
-            self._take(record)
+        self.records.apply(records)
         progress.done += len(records)
         # While walking, the total is still growing: the bar waits for it.
-        yield LoadProgress("parsing", progress.done, 0 if walking else progress.total)
+        yield LoadProgress(LoadStage.PARSING, progress.done, 0 if walking else progress.total)
         if (
             progress.done < progress.total
-            and len(self._summaries) >= progress.next_snapshot
+            and self.records.articles >= progress.next_snapshot
             and time.monotonic() - progress.last_snapshot > SNAPSHOT_EVERY_S
         ):
-            yield self._snapshot(complete=False)
+            yield self.records.snapshot(complete=False)
             progress.last_snapshot = time.monotonic()
-            progress.next_snapshot = len(self._summaries) * 2
+            progress.next_snapshot = self.records.articles * 2
 
-    # --- turning records into libraries --------------------------------------
+    def _look(self, targets: Sequence[str]) -> Iterator[FileEntry | LoadError | Skipped]:
+        """What the walk would find at each target: a file, or everything in a folder."""
+        for target in targets:
+            try:
+                mode = os.lstat(os.path.join(self.root, target)).st_mode
+            except FileNotFoundError:
+                continue  # gone: _update forgets it, and whatever was under it
+            except OSError as error:
+                yield LoadError(target, f"cannot read: {error.strerror or type(error).__name__}")
+                continue
+            if stat.S_ISDIR(mode):
+                yield from walk(self.root, under=target)
+            else:
+                yield look_at(self.root, target)
 
-    def _take(self, record: Record) -> None:
-        path = record[0]
-        if record[3] == ARTICLE:
-            self._summaries[path] = self._builder.summary(record)
-            self._problems.pop(path, None)
-        else:
-            self._problems[path] = record
-            self._summaries.pop(path, None)
+    def _relative(self, path: str | os.PathLike) -> str | None:
+        """A path as the records name it (relative, with "/"; "" for the folder
+        itself), or None if it is outside the library or hidden (the walk skips
+        names starting with a dot)."""
+        text = os.fspath(path)
+        if os.path.isabs(text):
+            text = os.path.relpath(text, self.root)
+        parts = [part for part in text.replace(os.sep, "/").split("/") if part and part != "."]
+        if any(part.startswith(".") for part in parts):
+            return None  # outside (".."), or hidden
+        return "/".join(parts)
 
-    def _snapshot(self, complete: bool) -> Library:
-        summaries = [self._summaries[path] for path in sorted(self._summaries)]
-        self._last = self._library(summaries, complete)
-        return self._last
-
-    def _library(self, summaries: list[ArticleSummary], complete: bool) -> Library:
-        problems = [self._problems[path] for path in sorted(self._problems)]
-        return Library(
-            summaries,
-            errors=[record_error(r) for r in problems if r[3] == ERROR],
-            skipped=[Skipped(r[0], r[4] or "") for r in problems if r[3] == SKIPPED],
-            fetch=self.fetch,
-            complete=complete,
-        )
-
-    def fetch(self, summary: ArticleSummary) -> Article | None:
-        """The full article for the detail pane, read from its file (under a millisecond)."""
-        outcome = load_file(self.root, summary.path)
-        return outcome if isinstance(outcome, Article) else None
+    def _collect_warnings(self) -> None:
+        if self.cache is not None:
+            self._warnings.extend(self.cache.take_warnings())

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import front_matter, write_article
 
+from reader import cache as cache_module
 from reader import folder_loader
-from reader.cache import SCHEMA, ArticleCache
+from reader.cache import ARTICLE, ERROR, SCHEMA, ArticleCache, Record
 from reader.folder_loader import FolderLoader
 from reader.library import ALL, Library, SortKey
 from reader.loading import load_file
@@ -216,6 +222,76 @@ def test_a_file_changed_with_the_same_size_but_a_new_mtime_is_reloaded(root, cac
     assert "Bbbbbbb 0" in [a.title for a in library.articles]
 
 
+def test_an_edit_that_keeps_size_and_mtime_is_seen(root, cache_path, parsed):
+    load(root, cache_path)
+    parsed.clear()
+    path = root / "2021" / "01" / "a000.md"
+    before = path.stat()
+    path.write_text(path.read_text().replace("Article 0", "Edited! 0"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # touch -r: the same mtime
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    library = load(root, cache_path)
+    assert parsed == ["2021/01/a000.md"]  # its change time moved
+    assert "Edited! 0" in [a.title for a in library.articles]
+
+
+def test_a_file_replaced_by_another_of_the_same_size_and_mtime_is_seen(root, cache_path, parsed):
+    load(root, cache_path)
+    parsed.clear()
+    path = root / "2021" / "01" / "a000.md"
+    before = path.stat()
+    replacement = path.with_name("replacement.tmp")
+    replacement.write_text(path.read_text().replace("Article 0", "Swapped 0"))
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(replacement, path)  # another inode
+    assert path.stat().st_ino != before.st_ino
+    library = load(root, cache_path)
+    assert parsed == ["2021/01/a000.md"]
+    assert "Swapped 0" in [a.title for a in library.articles]
+
+
+def test_a_file_made_unreadable_is_reported_not_listed_from_the_cache(root, cache_path, parsed):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file; test_a_chmod_is_seen_and_an_unreadable_file_reported simulates it")
+    load(root, cache_path)
+    path = root / "2021" / "01" / "a000.md"
+    path.chmod(0)
+    try:
+        library = load(root, cache_path)
+    finally:
+        path.chmod(0o644)
+    assert "2021/01/a000.md" not in [a.path for a in library.articles]
+    assert [(e.path, e.reason) for e in library.errors if e.path == "2021/01/a000.md"] == [
+        ("2021/01/a000.md", "permission denied")
+    ]
+
+
+def test_a_chmod_is_seen_and_an_unreadable_file_reported(root, cache_path, parsed, monkeypatch):
+    """As test_a_file_made_unreadable_is_reported_not_listed_from_the_cache, also as root: the
+    chmod is real (its change time moves), the refusal to read is what a user other than root gets."""
+    from reader import loading
+
+    load(root, cache_path)
+    parsed.clear()
+    path = root / "2021" / "01" / "a000.md"
+    path.chmod(0)
+    real_read_text = loading.read_text
+
+    def read_text(file):
+        if os.stat(file).st_mode & 0o777 == 0:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_read_text(file)
+
+    monkeypatch.setattr(loading, "read_text", read_text)
+    try:
+        library = load(root, cache_path)
+    finally:
+        path.chmod(0o644)
+    assert parsed == ["2021/01/a000.md"]
+    assert "2021/01/a000.md" not in [a.path for a in library.articles]
+    assert ("2021/01/a000.md", "permission denied") in [(e.path, e.reason) for e in library.errors]
+
+
 def test_a_deleted_file_disappears(root, cache_path, parsed):
     load(root, cache_path)
     (root / "2021" / "01" / "a000.md").unlink()
@@ -391,7 +467,7 @@ def test_two_processes_loading_at_once_both_succeed(tmp_path, cache_path):
     # consistent afterwards: one row per file, and a warm load agrees with a fresh one
     with sqlite3.connect(cache_path) as db:
         paths = [row[0] for row in db.execute("SELECT path FROM articles")]
-    assert len(paths) == len(set(paths)) == 152  # 150 articles, README.md, broken.md
+    assert len(paths) == len(set(paths)) == 153  # 150 articles, README.md, broken.md, cover.png
     assert state(load(root, cache_path)) == state(load(root, None))
 
 
@@ -456,3 +532,405 @@ def test_a_broken_pool_falls_back_to_parsing_here(root, monkeypatch):
     assert len(broken) == len(serial) == 12
     assert [a.path for a in broken.articles] == [a.path for a in serial.articles]
     assert [e.path for e in broken.errors] == [e.path for e in serial.errors]
+
+
+# --- names that are not UTF-8 ------------------------------------------------------------------------------
+#
+# os.fsdecode turns each byte that is not UTF-8 into a lone surrogate, which SQLite cannot take as text.
+
+
+def write_bytes_name(folder: Path, name: bytes, text: str) -> str:
+    """Write a file whose name is raw bytes; return the name as the loader sees it (os.fsdecode)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(os.path.join(os.fsencode(folder), name), "wb") as file:
+        file.write(text.encode())
+    return os.fsdecode(name)
+
+
+def test_a_file_name_that_is_not_utf8_is_cached_and_listed(root, cache_path, parsed):
+    latin1 = write_bytes_name(root / "2021", b"caf\xe9.md", article_text(900, title='"Caf\\u00e9 news"'))
+    # No title and no webUrl: the title and the id come from the name itself.
+    bare = write_bytes_name(root / "2021", b"na\xefve \xff.md", "---\nquality: 5\n---\n")
+    cold = load(root, cache_path)
+    assert {"2021/" + latin1, "2021/" + bare} <= {a.path for a in cold.articles}
+    assert "Café news" in [a.title for a in cold.articles]
+    parsed.clear()
+    warm = load(root, cache_path)
+    assert parsed == []  # both were cached, not parsed again
+    assert state(warm) == state(cold) == state(load(root, None))
+    by_path = {a.path: a for a in warm.articles}
+    assert by_path["2021/" + bare].id == "2021/" + bare  # the exact name, every byte of it
+    assert os.fsencode(by_path["2021/" + latin1].path) == b"2021/caf\xe9.md"
+
+
+def test_a_library_folder_whose_name_is_not_utf8_keeps_the_other_libraries(tmp_path, cache_path, parsed):
+    plain = make_library_folder(tmp_path / "plain", 4)
+    odd = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"nouvelles-\xe9t\xe9")))
+    make_library_folder(odd, 6)
+    assert len(load(plain, cache_path)) == 4
+    assert len(load(odd, cache_path)) == 6  # cold
+    parsed.clear()
+    assert len(load(odd, cache_path)) == 6  # warm
+    assert len(load(plain, cache_path)) == 4  # and the other library is still cached
+    assert parsed == []
+    with ArticleCache(cache_path) as cache:
+        folders = {folder for folder, _files, _opened in cache.libraries()}
+    assert folders == {str(plain.resolve()), str(odd.resolve())}
+
+
+def test_any_text_round_trips_through_the_cache(tmp_path, cache_path):
+    folder = Path(os.fsdecode(b"/library/\xff"))
+    stamp = (1, 2, 3, 4)
+    odd = [
+        Record("caf\udce9.md", *stamp, ARTICLE, id="caf\udce9.md", title="T\udce9", quality=5, topics="a\x1fb\udcff"),
+        Record("x\udc80/y.md", *stamp, ERROR, "bad \udc80"),
+        Record(
+            "plain.md", *stamp, ARTICLE, id="plain", title="Plain", heat=1, published_ts=1.5e9, url="https://a.example/"
+        ),
+    ]
+    with ArticleCache(cache_path) as cache:
+        cache.store(folder, odd)
+        assert sorted(cache.records(folder)) == sorted(odd)
+        assert sorted(cache.first_records(folder, 10)) == sorted(r for r in odd if r.status == ARTICLE)
+        cache.forget(folder, ["caf\udce9.md"])
+        assert sorted(cache.records(folder)) == sorted(odd[1:])
+        assert cache.warnings == []
+
+
+# --- a cache that cannot be read or written is never an end ------------------------------------------------
+
+
+def load_with_warnings(root: Path, cache_path: Path) -> tuple[Library, list[str]]:
+    with FolderLoader(root, ArticleCache(cache_path), workers=1) as loader:
+        return loader.load(), loader.warnings
+
+
+def everything(library: Library) -> list[str]:
+    return sorted(
+        [a.path for a in library.articles] + [e.path for e in library.errors] + [s.path for s in library.skipped]
+    )
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> tuple[Path, bytes, tuple]:
+    """A 30-file library, its cache as bytes, and what a load without cache gives."""
+    folder = tmp_path_factory.mktemp("pristine")
+    root = make_library_folder(folder / "articles", 30)
+    cache_file = folder / "cache.sqlite3"
+    load(root, cache_file)
+    assert not Path(f"{cache_file}-wal").exists()  # closed cleanly: everything is in the one file
+    return root, cache_file.read_bytes(), state(load(root, None))
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_twenty_random_bytes_of_damage_never_stop_a_load(pristine, tmp_path, seed):
+    import random
+
+    root, data, expected = pristine
+    damaged = bytearray(data)
+    rng = random.Random(seed)
+    for _ in range(20):
+        damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+    cache_file = tmp_path / "cache.sqlite3"
+    cache_file.write_bytes(bytes(damaged))
+
+    first, warnings = load_with_warnings(root, cache_file)
+    assert everything(first) == everything_expected(expected), warnings
+    assert len(first) == 30 and first.complete
+    for summary in first.articles:  # what loading guarantees holds, whatever the damage
+        text = "".join((summary.title, summary.provider.label, summary.category, *summary.topics))
+        assert not re.search("[\x00-\x1f\x7f-\x9f]", text)
+        assert summary.quality is None or 0 <= summary.quality <= 1_000_000
+    assert len(warnings) <= 1
+    if warnings:
+        assert "cache damaged" in warnings[0]
+        assert Path(f"{cache_file}.damaged").exists()  # moved aside, not deleted
+
+    second, warnings = load_with_warnings(root, cache_file)
+    assert warnings == []  # the damage was dealt with once, not on every run
+    assert everything(second) == everything_expected(expected)
+
+
+def everything_expected(expected: tuple) -> list[str]:
+    articles, errors, skipped, _duplicates = expected
+    return sorted([a.path for a in articles] + [path for path, _ in errors] + [path for path, _ in skipped])
+
+
+class FaultyConnection:
+    """A SQLite connection whose statements fail, as on a full disk or a read-only file."""
+
+    def __init__(self, db: sqlite3.Connection, fails, error: sqlite3.Error) -> None:
+        self._db = db
+        self._fails = fails
+        self._error = error
+
+    def execute(self, sql: str, *args):
+        if self._fails(sql):
+            raise self._error
+        return self._db.execute(sql, *args)
+
+    def executemany(self, sql: str, rows):
+        if self._fails(sql):
+            raise self._error
+        return self._db.executemany(sql, rows)
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+
+def sqlite_error(message: str, code: int) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorcode = code  # as SQLite's own errors carry it
+    return error
+
+
+def inject(monkeypatch, fails, error: sqlite3.Error) -> None:
+    real = ArticleCache._connect
+    monkeypatch.setattr(ArticleCache, "_connect", lambda self: FaultyConnection(real(self), fails, error))
+
+
+DISK_FULL = sqlite_error("database or disk is full", 13)
+READ_ONLY = sqlite_error("attempt to write a readonly database", 8)
+
+
+def test_a_full_disk_while_storing_loads_everything_with_one_warning(root, cache_path, monkeypatch):
+    inject(monkeypatch, lambda sql: sql.startswith("INSERT OR REPLACE INTO articles"), DISK_FULL)
+    library, warnings = load_with_warnings(root, cache_path)
+    assert state(library) == state(load(root, None))
+    assert len(warnings) == 1 and "database or disk is full" in warnings[0] and "without it" in warnings[0]
+    assert not Path(f"{cache_path}.damaged").exists()  # a full disk is no damage: the file stays
+    monkeypatch.undo()
+    assert state(load(root, cache_path)) == state(library)  # space again: the cache fills up
+
+
+def test_a_full_disk_at_open_loads_everything_with_one_warning(root, cache_path, monkeypatch):
+    inject(monkeypatch, lambda sql: sql == "BEGIN IMMEDIATE", DISK_FULL)
+    library, warnings = load_with_warnings(root, cache_path)
+    assert state(library) == state(load(root, None))
+    assert len(warnings) == 1 and "full" in warnings[0]
+
+
+def test_a_read_only_cache_loads_everything_with_one_warning(root, cache_path, monkeypatch, parsed):
+    load(root, cache_path)
+    inject(monkeypatch, lambda sql: sql.startswith(("BEGIN", "INSERT", "UPDATE", "DELETE")), READ_ONLY)
+    library, warnings = load_with_warnings(root, cache_path)
+    assert state(library) == state(load(root, None))
+    assert len(warnings) == 1 and "readonly" in warnings[0]
+    assert cache_path.exists() and not Path(f"{cache_path}.damaged").exists()
+
+
+def test_damage_found_while_storing_rebuilds_the_cache(root, cache_path, monkeypatch, parsed):
+    load(root, cache_path)
+    write_article(root, "2022/new.md", article_text(77))
+    inject(
+        monkeypatch,
+        lambda sql: sql.startswith("INSERT OR REPLACE INTO articles"),
+        sqlite_error("database disk image is malformed", 11),
+    )
+    library, warnings = load_with_warnings(root, cache_path)
+    assert len(library) == 13
+    assert len(warnings) == 1 and "moved aside" in warnings[0]
+    assert Path(f"{cache_path}.damaged").exists()
+    monkeypatch.undo()
+    parsed.clear()
+    again, warnings = load_with_warnings(root, cache_path)
+    assert warnings == [] and state(again) == state(library)
+
+
+def test_a_busy_cache_is_waited_for_then_done_without(root, cache_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "_OPEN_ATTEMPTS", 2)
+    inject(monkeypatch, lambda sql: sql == "BEGIN IMMEDIATE", sqlite_error("database is locked", 5))
+    library, warnings = load_with_warnings(root, cache_path)
+    assert len(library) == 12
+    assert len(warnings) == 1 and "locked" in warnings[0]
+    assert not Path(f"{cache_path}.damaged").exists()  # someone else's cache in use: never moved
+
+
+def test_a_cache_folder_that_cannot_be_made_loads_everything(root, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    library, warnings = load_with_warnings(root, blocker / "c.sqlite3")
+    assert len(library) == 12
+    assert len(warnings) == 1
+
+
+def test_a_read_only_cache_file_loads_everything(root, cache_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes read-only files; test_a_read_only_cache_loads_everything_with_one_warning injects it")
+    load(root, cache_path)
+    for path in cache_path.parent.iterdir():
+        path.chmod(0o444)
+    try:
+        library, warnings = load_with_warnings(root, cache_path)
+    finally:
+        for path in cache_path.parent.iterdir():
+            path.chmod(0o644)
+    assert len(library) == 12 and len(warnings) == 1
+
+
+def test_a_read_only_cache_folder_loads_everything(root, cache_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; test_a_read_only_file_system_loads_everything mounts one")
+    cache_path.parent.mkdir(parents=True)
+    cache_path.parent.chmod(0o555)
+    try:
+        library, warnings = load_with_warnings(root, cache_path)
+    finally:
+        cache_path.parent.chmod(0o755)
+    assert len(library) == 12 and len(warnings) == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KB file system of its own (a tmpfs): root on Linux only."""
+    if os.geteuid() != 0 or not sys.platform.startswith("linux") or not shutil.which("mount"):
+        pytest.skip("mounting a small file system needs root on Linux; the tests injecting the fault still run")
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here; the tests injecting the fault still run")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def fill(folder: Path) -> None:
+    """Take every free byte of the file system holding ``folder``."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # ENOSPC: full
+    finally:
+        os.close(fd)
+
+
+def test_a_really_full_disk_loads_everything(tmp_path, small_disk):
+    root = make_library_folder(tmp_path / "articles", 60)
+    cache_file = small_disk / "c.sqlite3"
+    assert len(load(root, cache_file)) == 60
+    for n in range(60, 160):
+        write_article(root, f"2023/b{n:03d}.md", article_text(n, title=f'"{"Long title " * 20}{n}"'))
+    fill(small_disk)
+    library, warnings = load_with_warnings(root, cache_file)
+    assert len(library) == 160
+    # SQLite says "disk I/O error" or "database or disk is full", depending on which file it was writing
+    assert len(warnings) == 1 and "without it" in warnings[0], warnings
+    assert not Path(f"{cache_file}.damaged").exists()
+    (small_disk / "filler").unlink()
+    library, warnings = load_with_warnings(root, cache_file)
+    assert len(library) == 160 and warnings == []
+
+
+def test_a_full_disk_before_the_cache_exists_loads_everything(tmp_path, small_disk):
+    root = make_library_folder(tmp_path / "articles", 20)
+    fill(small_disk)
+    library, warnings = load_with_warnings(root, small_disk / "c.sqlite3")
+    assert len(library) == 20
+    assert len(warnings) == 1
+
+
+def test_a_read_only_file_system_loads_everything(tmp_path, small_disk):
+    root = make_library_folder(tmp_path / "articles", 20)
+    cache_file = small_disk / "c.sqlite3"
+    load(root, cache_file)
+    write_article(root, "2023/new.md", article_text(500))
+    remounted = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True)
+    if remounted.returncode != 0:
+        pytest.skip("cannot remount read-only here")
+    library, warnings = load_with_warnings(root, cache_file)
+    assert len(library) == 21
+    assert len(warnings) == 1
+
+
+# --- the cache forgets libraries ------------------------------------------------------------------------------
+
+DAY = 86400.0
+
+
+def rows_of(cache_file: Path) -> dict[str, int]:
+    with ArticleCache(cache_file) as cache:
+        return {folder: files for folder, files, _opened in cache.libraries()}
+
+
+def test_a_deleted_library_is_pruned(tmp_path, cache_path):
+    kept = make_library_folder(tmp_path / "kept", 3)
+    deleted = make_library_folder(tmp_path / "deleted", 5)
+    load(kept, cache_path)
+    load(deleted, cache_path)
+    assert rows_of(cache_path) == {str(kept.resolve()): 6, str(deleted.resolve()): 8}
+    shutil.rmtree(deleted)
+    with ArticleCache(cache_path) as cache:
+        pruned = cache.prune()
+    assert pruned == cache_module.Pruned([str(deleted.resolve())], 8)
+    assert rows_of(cache_path) == {str(kept.resolve()): 6}
+    assert len(load(kept, cache_path)) == 3
+
+
+def test_a_library_not_opened_for_a_month_is_pruned(tmp_path, cache_path):
+    old = make_library_folder(tmp_path / "old", 3)
+    recent = make_library_folder(tmp_path / "recent", 4)
+    now = 2_000_000_000.0
+    for folder, opened in ((old, now - 31 * DAY), (recent, now - 29 * DAY)):
+        with FolderLoader(folder, ArticleCache(cache_path), workers=1) as loader:
+            loader.load()
+            list(loader.cache.records(loader.root, now=opened))  # as if last opened then
+    with ArticleCache(cache_path) as cache:
+        assert cache.prune(now=now).folders == [str(old.resolve())]
+    assert list(rows_of(cache_path)) == [str(recent.resolve())]
+
+
+def test_the_cache_is_capped_oldest_library_first(tmp_path, cache_path):
+    folders = [make_library_folder(tmp_path / name, 10) for name in ("first", "second", "third")]
+    now = 2_000_000_000.0
+    for age, folder in zip((3, 2, 1), folders, strict=True):
+        with FolderLoader(folder, ArticleCache(cache_path), workers=1) as loader:
+            loader.load()
+            list(loader.cache.records(loader.root, now=now - age * DAY))
+    with ArticleCache(cache_path) as cache:
+        # 13 rows each; 30 allowed: the least recently opened goes, never the one kept
+        pruned = cache.prune(max_rows=30, keep=folders[0].resolve(), now=now)
+    assert pruned.folders == [str(folders[1].resolve())]
+    assert sorted(rows_of(cache_path)) == sorted(str(f.resolve()) for f in (folders[0], folders[2]))
+
+
+def test_pruning_gives_the_space_back(tmp_path, cache_path):
+    big = make_library_folder(tmp_path / "big", 1000)
+    load(big, cache_path)
+    size = cache_path.stat().st_size
+    shutil.rmtree(big)
+    with ArticleCache(cache_path) as cache:
+        assert cache.prune().rows == 1003
+    assert cache_path.stat().st_size < size / 4
+
+
+def test_a_load_prunes_at_most_once_a_day(tmp_path, cache_path, monkeypatch):
+    root = make_library_folder(tmp_path / "articles", 2)
+    gone = make_library_folder(tmp_path / "gone", 2)
+    calls = []
+    real_prune = ArticleCache.prune
+    monkeypatch.setattr(ArticleCache, "prune", lambda self, **kw: calls.append(kw) or real_prune(self, **kw))
+    load(gone, cache_path)
+    assert len(calls) == 1  # the first load: never pruned yet
+    shutil.rmtree(gone)
+    load(root, cache_path)
+    assert len(calls) == 1  # not again the same day
+    assert str(gone.resolve()) in rows_of(cache_path)
+    with ArticleCache(cache_path) as cache:
+        assert cache.prune_if_due(keep=root.resolve(), now=time.time() + 1.1 * DAY) is not None
+    assert list(rows_of(cache_path)) == [str(root.resolve())]
+
+
+# --- names for the data ------------------------------------------------------------------------------------------
+
+
+def test_the_table_holds_the_record_fields_in_order(cache_path, root):
+    load(root, cache_path)
+    with sqlite3.connect(cache_path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(articles)")]
+    assert columns == ["root", *Record._fields, "escaped"]
