@@ -530,10 +530,17 @@ class ArticleCache:
                 self._failed(error, "written")
 
     def _touch(self, db: sqlite3.Connection, root: int, now: float) -> None:
+        """Note that a library was opened (what pruning goes by)."""
         row = db.execute("SELECT last_opened FROM roots WHERE id=?", (root,)).fetchone()
         last = row[0] if row else None
         if not isinstance(last, (int, float)) or now - last > _TOUCH_EVERY_S or last > now:
-            db.execute("UPDATE roots SET last_opened=? WHERE id=?", (now, root))
+            try:
+                db.execute("UPDATE roots SET last_opened=? WHERE id=?", (now, root))
+            except sqlite3.DatabaseError as error:
+                if _is_damage(error):
+                    raise
+                # A full disk, say: the cache can still be read, and a warm start
+                # is worth more than this date. Writing will say what is wrong.
 
     # --- forgetting libraries ------------------------------------------------
 

@@ -703,6 +703,17 @@ def test_a_full_disk_while_storing_loads_everything_with_one_warning(root, cache
     assert state(load(root, cache_path)) == state(library)  # space again: the cache fills up
 
 
+def test_a_full_disk_still_gives_a_warm_start(root, cache_path, monkeypatch, parsed):
+    expected = state(load(root, cache_path))
+    with sqlite3.connect(cache_path) as db:
+        db.execute("UPDATE roots SET last_opened = 0")  # due to be written again
+    parsed.clear()
+    inject(monkeypatch, lambda sql: sql.startswith(("INSERT", "UPDATE", "DELETE")), DISK_FULL)
+    library, warnings = load_with_warnings(root, cache_path)
+    assert parsed == [] and state(library) == expected
+    assert warnings == []  # nothing needed writing
+
+
 def test_a_full_disk_at_open_loads_everything_with_one_warning(root, cache_path, monkeypatch):
     inject(monkeypatch, lambda sql: sql == "BEGIN IMMEDIATE", DISK_FULL)
     library, warnings = load_with_warnings(root, cache_path)
