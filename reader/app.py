@@ -15,7 +15,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from .commands import ReaderCommands
-from .config import bundled_path
+from .config import bundled_path, theme_warning
 from .library import ListQuery, SortKey
 from .screens.main import MainScreen
 from .session import LibrarySession
@@ -69,12 +69,11 @@ class ReaderApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        if self._preferred_theme in self.available_themes:
+        warning = theme_warning(self._preferred_theme, self.available_themes, self.theme)
+        if warning is None:
             self.theme = self._preferred_theme
         else:
-            self._warnings.append(
-                f"unknown theme {self._preferred_theme!r}: using {self.theme} (Ctrl+P → Theme lists them)"
-            )
+            self._warnings.append(warning)
         for warning in self._warnings:
             self.notify(warning, title="Settings", severity="warning", markup=False, timeout=12)
         self._theme_settled = True  # from now on a theme change is the user's choice

@@ -10,8 +10,6 @@ Where no browser can be started (over SSH, say) the link is copied and shown.
 
 from __future__ import annotations
 
-import subprocess
-
 from textual.dom import DOMNode
 
 from . import links
@@ -61,10 +59,12 @@ class LinkOpener:
         app = self.owner.app
         try:
             with app.suspend():
-                subprocess.run(argv, check=False)  # an argv list: never a shell
+                error = links.run_in_terminal(argv)  # an argv list: never a shell
         except Exception:  # no real terminal to hand over (a test, a browser tab): copy instead
             self._no_browser(link)
             return
+        if error:
+            self._no_browser(link, error)
         app.refresh(layout=True)
 
     def _no_browser(self, link: links.Link, why: str = "") -> None:
@@ -73,5 +73,10 @@ class LinkOpener:
         self.owner.notify(f"{link.url}\n{why}".strip(), title=title, timeout=15, markup=False)
 
     def copy(self, url: str) -> None:
-        self.owner.app.copy_to_clipboard(url)
-        self.owner.notify(url, title="Link copied", markup=False)
+        """Copy a link in the form a browser would open (never a raw string from a file)."""
+        text = links.clipboard_text(url)
+        if text is None:
+            self.owner.notify("This link cannot be copied.", severity="warning", markup=False)
+            return
+        self.owner.app.copy_to_clipboard(text)
+        self.owner.notify(text, title="Link copied", markup=False)

@@ -29,6 +29,7 @@ round-trips exactly.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sqlite3
@@ -96,9 +97,9 @@ class Record(NamedTuple):
 
 
 _TOPIC_SEPARATOR = "\x1f"  # a control character: cleaned text never contains one
-# Cleaned text (titles, providers, topics, URLs) never holds a C0 or C1
-# control character; the topic separator is the one allowed.
-_CONTROL_CHARACTER = re.compile("[\x00-\x1e\x7f-\x9f]")
+# Cleaned text (titles, providers, topics, URLs) never holds a C0 or C1 control character.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+_WEB_SCHEMES = ("https://", "http://")
 _MAX_SCORE = 1_000_000  # loading.to_score's range
 _EARLIEST_TS, _LATEST_TS = 0.0, 4_102_444_800.0  # 1970 to 2100: loading.to_datetime's range
 _TEXT_COLUMNS = frozenset(
@@ -161,34 +162,36 @@ class SummaryBuilder:
         self._topics: dict[str, tuple[str, ...]] = {}
 
     def summary(self, record: Record) -> ArticleSummary:
-        provider_name, provider_domain = record.provider_name or "", record.provider_domain or ""
-        provider_key = (provider_name, provider_domain)
+        # What loading guarantees of every summary is checked again here, for a
+        # row from the cache: a damaged page can change a value without SQLite
+        # noticing, and a control character must never reach the terminal.
+        # Providers and topics repeat: each is checked once, when first seen.
+        provider_key = (record.provider_name or "", record.provider_domain or "")
         provider = self._providers.get(provider_key)
         if provider is None:
+            if not _is_clean("".join(provider_key)):
+                raise ValueError(f"cache row of {record.path!r} holds a provider that loading never gives")
             provider = self._providers[provider_key] = Provider(*provider_key)
         topics = record.topics or ""
         topic_tuple = self._topics.get(topics)
         if topic_tuple is None:
-            topic_tuple = self._topics[topics] = tuple(topics.split(_TOPIC_SEPARATOR)) if topics else ()
-        article_id, title, quality, heat, url = record.id, record.title, record.quality, record.heat, record.url
-        category, type_, published_ts = record.category or "", record.type or "", record.published_ts
-        # What loading guarantees of every summary, checked again for a row
-        # from the cache: a damaged page can change a value without SQLite
-        # noticing, and a control character must never reach the terminal.
+            topic_tuple = tuple(topics.split(_TOPIC_SEPARATOR)) if topics else ()
+            if not _is_clean("".join(topic_tuple)):
+                raise ValueError(f"cache row of {record.path!r} holds topics that loading never gives")
+            self._topics[topics] = topic_tuple
+        title, category, type_, url = record.title, record.category or "", record.type or "", record.url
+        quality, heat, published_ts = record.quality, record.heat, record.published_ts
         if not (
-            article_id.__class__ is str
-            and title.__class__ is str
+            record.id.__class__ is str
             and (quality is None or (quality.__class__ is int and 0 <= quality <= _MAX_SCORE))
             and (heat is None or (heat.__class__ is int and 0 <= heat <= _MAX_SCORE))
             and (published_ts is None or _EARLIEST_TS <= published_ts < _LATEST_TS)
-            and (url is None or url[:8].lower().startswith(("https://", "http://")))
-            and not _CONTROL_CHARACTER.search(
-                "".join((title, provider_name, provider_domain, category, type_, topics, url or ""))
-            )
+            and (url is None or url.startswith(_WEB_SCHEMES) or url[:8].lower().startswith(_WEB_SCHEMES))
+            and _is_clean(title + category + type_ + (url or ""))  # (and a title that is not text raises)
         ):
             raise ValueError(f"cache row of {record.path!r} holds values that loading never gives")
         return ArticleSummary(
-            id=article_id,
+            id=record.id,
             path=record.path,
             title=title,
             provider=provider,
@@ -201,6 +204,12 @@ class SummaryBuilder:
             topics=topic_tuple,
             url=url,
         )
+
+
+def _is_clean(text: str) -> bool:
+    """Whether text holds no control character, as cleaned text (text.clean_line) never does."""
+    # ASCII is nearly all of it, and for ASCII isprintable() is exactly that test, at C speed.
+    return text.isprintable() if text.isascii() else not _CONTROL_CHARACTER.search(text)
 
 
 def default_cache_path() -> Path:
@@ -442,7 +451,7 @@ class ArticleCache:
             except Exception as error:
                 self._failed(error, "read")
                 raise CacheReadFailed(_reason(error)) from error
-        yield from self._rows(plain, generation, Record._make)
+        yield from self._rows(plain, generation, _record)
         with self._lock:
             db = self._db
             if db is None or self._generation != generation:
@@ -704,8 +713,12 @@ def _unescaped(row: Sequence) -> Record:
     return record
 
 
+# A row of the right length as a Record, at C speed (Record._make checks the length in Python).
+_record = functools.partial(tuple.__new__, Record)
+
+
 def _as_written(row: Sequence) -> Record:
-    record = Record._make(row)
+    record = _record(row)
     _check_text(record)
     return record
 

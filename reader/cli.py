@@ -319,6 +319,7 @@ def article_json(article: Article, library: Library) -> dict:
         "published_at": _iso(article.published_at),
         "provider": {"name": article.provider.name, "domain": article.provider.domain},
         "topics": list(article.topics),
+        "authors": list(article.authors),
         "url": article.url,
         "web_url": article.web_url,
         "original_url": article.original_url,

@@ -62,6 +62,7 @@ PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes star
 # time has passed: a few snapshots in all, not one per chunk, since each
 # costs a pass over everything loaded so far.
 SNAPSHOT_EVERY_S = 1.0
+_ARTICLE = int(ARTICLE)  # the plain int: compared once per record
 # How often a parsing process checks that the process that started it is still there.
 PARENT_CHECK_S = 0.25
 # What turning a cached record into a summary raises when the row is not what
@@ -308,23 +309,27 @@ class LoadedRecords:
     def apply(self, records: Iterable[Record]) -> None:
         """Take new or changed records. Raises ValueError (or another _DAMAGED_ROW)
         for a record holding values of the wrong type (from a damaged cache)."""
-        summaries, problems, stamps = self._summaries, self._problems, self._stamps
+        summaries, problems, stamps, summary_of = self._summaries, self._problems, self._stamps, self._builder.summary
+        changed = False
         for record in records:
             path = record.path
             stamps[path] = record.stamp
-            if record.status == ARTICLE:
-                summary = self._builder.summary(record)
-                if summaries.get(path) != summary:
+            if record.status == _ARTICLE:
+                summary = summary_of(record)
+                old = summaries.get(path)
+                if old is None or old != summary:
                     summaries[path] = summary
-                    self._changed = True
-                if problems.pop(path, None) is not None:
-                    self._changed = True
+                    changed = True
+                if problems and problems.pop(path, None) is not None:
+                    changed = True
             else:
                 if problems.get(path) != record:
                     problems[path] = record
-                    self._changed = True
+                    changed = True
                 if summaries.pop(path, None) is not None:
-                    self._changed = True
+                    changed = True
+        if changed:
+            self._changed = True
 
     def forget(self, paths: Iterable[str]) -> None:
         for path in paths:

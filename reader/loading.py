@@ -17,7 +17,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from .model import Article, ArticleSummary, LoadError, Provider, RelatedStory
+from .fields import DEFAULT_FIELDS, FieldNames
+from .model import Article, ArticleSummary, LoadError, Provider, RelatedStory, name_key
 from .text import (
     ESCAPE_SEQUENCE,
     MAX_BODY_CHARS,
@@ -33,9 +34,8 @@ T = TypeVar("T")
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_TOPICS = 50
-MAX_STRUCTURES = 20_000
-_LARGE_FRONT_MATTER = 64 * 1024  # below this, parsing is fast whatever the shape
-MAX_RELATED = 50
+MAX_RELATED = 100
+MAX_AUTHORS = 20
 
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -140,24 +140,29 @@ def _file_entry(relative: str, name: str, stat_of: Callable[[], os.stat_result])
     return FileEntry(relative, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def load_file(root: Path, relative: str) -> Article | LoadError | Skipped:
-    """Read one file as a full Article. Never raises for anything the file contains."""
-    return _load(root, relative, article_from_fields)
+def load_file(root: Path, relative: str, names: FieldNames = DEFAULT_FIELDS) -> Article | LoadError | Skipped:
+    """Read one file as a full Article. Never raises for anything the file contains.
+
+    ``names``: which front-matter keys each field is read from (the config's ``[fields]``).
+    """
+    return _load(root, relative, article_from_fields, names)
 
 
-def load_summary(root: Path, relative: str) -> ArticleSummary | LoadError | Skipped:
+def load_summary(root: Path, relative: str, names: FieldNames = DEFAULT_FIELDS) -> ArticleSummary | LoadError | Skipped:
     """Read one file for the list only: the whole front matter is parsed (so a
     broken file is found), but excerpt, body and related stories are not
     normalised. That is a third of the work of a cold load, and the detail
     pane reads the full article when it shows it."""
-    return _load(root, relative, lambda fields, body, path: summary_from_fields(fields, path))
+    return _load(root, relative, summary_from_fields, names)
 
 
-def _load(root: Path, relative: str, build: Callable[[dict, str, str], T]) -> T | LoadError | Skipped:
+def _load(
+    root: Path, relative: str, build: Callable[[dict, str, str, FieldNames], T], names: FieldNames
+) -> T | LoadError | Skipped:
     try:
         # os.path.join, not Path: this runs once a file in a cold load, and pathlib costs ~8 µs.
         fields, body = parse_fields(read_text(os.path.join(root, relative)))
-        return build(fields, body, relative)
+        return build(fields, body, relative, names)
     except NotAnArticle as reason:
         return Skipped(relative, str(reason))
     except RejectedFile as reason:
@@ -211,9 +216,9 @@ def decode(data: bytes) -> str:
 
 def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     """A file's front matter as a mapping, and its body; or NotAnArticle/RejectedFile."""
-    # Imported here: the YAML parsers cost start-up time that a warm start,
+    # Imported here: the parsers cost start-up time that a warm start,
     # which parses nothing, should not pay.
-    from . import frontmatter_yaml
+    from . import frontmatter
 
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if _RAW_CONTROL.search(text):
@@ -222,21 +227,13 @@ def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
             text = ESCAPE_SEQUENCE.sub("", text)
         text = text.translate(_RAW_CONTROL_MAP)
     try:
-        parts = frontmatter_yaml.split(text)
-    except ValueError as error:
-        raise RejectedFile(str(error)) from None
-    if parts is None:
+        # YAML, TOML or JSON; each bounded in time and memory (see frontmatter.py).
+        found = frontmatter.read(text)
+    except frontmatter.FrontMatterError as error:
+        raise RejectedFile(_first_line(error)) from None
+    if found is None:
         raise NotAnArticle("no front matter")
-    source, body = parts
-    if len(source) > _LARGE_FRONT_MATTER and _structure_count(source) > MAX_STRUCTURES:
-        # Parsing time grows with the number of YAML nodes, not bytes: 3.5 MB of
-        # tiny mappings took 9 s. A real front matter has a few dozen; a long
-        # excerpt is one node however long it is, and still loads.
-        raise RejectedFile(f"front matter too complex (over {MAX_STRUCTURES:,} YAML structures)")
-    try:
-        fields = frontmatter_yaml.parse_yaml(source)
-    except Exception as error:
-        raise RejectedFile(f"invalid YAML: {_first_line(error)}") from None
+    fields, body = found
     if fields is None:
         raise RejectedFile("front matter is empty")
     if not isinstance(fields, dict):
@@ -244,35 +241,83 @@ def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     return fields, body
 
 
-def summary_from_fields(fields: dict[Any, Any], relative: str, web_url: str | None = None) -> ArticleSummary:
-    """Normalise the fields the list, the tree and the sort orders need."""
-    web_url = web_url or safe_url(fields.get("webUrl"))
+def summary_from_fields(
+    fields: dict[Any, Any], body: str, relative: str, names: FieldNames = DEFAULT_FIELDS
+) -> ArticleSummary:
+    """Normalise the fields the list, the tree and the sort orders need.
+
+    Each field is read from the keys ``names`` gives it, the first usable one
+    winning (topics: all of them, merged). Raises NotAnArticle for a file that
+    is no article: a section's index page (Hugo's and Zola's ``_index.md``),
+    or a front matter naming no title, date, excerpt or link over an empty
+    body (a redirect stub such as ``redirect: /blog/x``).
+    """
+    return _summary(fields, body, relative, names, _first_url(fields, names.link))
+
+
+def _summary(fields: dict[Any, Any], body: str, relative: str, names: FieldNames, web_url: str | None) -> ArticleSummary:
+    file_name = relative.rsplit("/", 1)[-1]
+    if file_name.startswith("_index."):
+        raise NotAnArticle("a section's index page, not an article")
+    title = _first_line_of(fields, names.title, MAX_LINE_CHARS)
+    published_at = _first_date(fields, names.date)
+    url = safe_url(fields.get("originalUrl")) or web_url
+    if not title:
+        if published_at is None and url is None and _is_stub(fields, body, names):
+            raise NotAnArticle("not an article: no title, date, excerpt or link, and no text")
+        title = clean_line(file_name)
+    if published_at is None:
+        published_at = _date_in_path(relative, fields)
+    published = to_bool(fields.get("published"), default=True)
+    if published:
+        for name in names.draft:
+            value = _get(fields, name)
+            if value is not None:
+                published = not to_bool(value, default=False)
+                break
     return ArticleSummary(
         id=identity_url(web_url) if web_url else relative,
         path=relative,
-        title=clean_line(fields.get("title")) or clean_line(relative.rsplit("/", 1)[-1]),
+        title=title,
         provider=to_provider(fields.get("provider")),
-        category=clean_line(fields.get("category"), 60),
+        category=_first_line_of(fields, names.category, 60) or _first_category(fields, names.categories),
         type=clean_line(fields.get("type"), 60),
         quality=to_score(fields.get("quality")),
         heat=to_score(fields.get("heat")),
-        published=to_bool(fields.get("published"), default=True),
-        published_at=to_datetime(fields.get("publishedDateTime")),
-        topics=to_topics(fields.get("topics")),
-        url=safe_url(fields.get("originalUrl")) or web_url,
+        published=published,
+        published_at=published_at,
+        topics=to_topics(*[value for name in names.topics if (value := _get(fields, name)) is not None]),
+        url=url,
+        authors=_first_authors(fields, names.authors),
     )
 
 
-def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Article:
-    """Normalise every field of a parsed front matter to its one type."""
-    web_url = safe_url(fields.get("webUrl"))
-    summary = summary_from_fields(fields, relative, web_url)
+def article_from_fields(
+    fields: dict[Any, Any], body: str, relative: str, names: FieldNames = DEFAULT_FIELDS
+) -> Article:
+    """Normalise every field of a parsed front matter to its one type.
+
+    Without an excerpt in the front matter, one is made from the body: the
+    text before ``<!--more-->``, else its first paragraph (see excerpt.py).
+    """
+    web_url = _first_url(fields, names.link)
+    summary = _summary(fields, body, relative, names, web_url)
+    body = clean_text(body, MAX_BODY_CHARS)
+    excerpt = ""
+    for name in names.excerpt:
+        excerpt = clean_text(_get(fields, name))
+        if excerpt:
+            break
+    if not excerpt and body:
+        from .excerpt import excerpt_from_body  # only the detail pane and the CLI need it
+
+        excerpt = excerpt_from_body(body)
     return Article(
         id=summary.id,
         path=relative,
         title=summary.title,
-        excerpt=clean_text(fields.get("excerpt")),
-        body=clean_text(body, MAX_BODY_CHARS),
+        excerpt=excerpt,
+        body=body,
         category=summary.category,
         type=summary.type,
         quality=summary.quality,
@@ -286,8 +331,100 @@ def article_from_fields(fields: dict[Any, Any], body: str, relative: str) -> Art
         amp_url=safe_url(fields.get("ampWebUrl")),
         cdn_amp_url=safe_url(fields.get("cdnAmpWebUrl")),
         related=to_related(fields.get("related")),
+        authors=summary.authors,
         secured=fields["secured"] if isinstance(fields.get("secured"), str) else "",
     )
+
+
+# --- reading a field by its names -------------------------------------------
+
+
+def _get(fields: dict[Any, Any], name: str) -> Any:
+    """The value of one key; a dotted name (``taxonomies.tags``) is also a path into mappings."""
+    value = fields.get(name)
+    if value is None and "." in name:
+        value = fields
+        for part in name.split("."):
+            if value.__class__ is not dict:
+                return None
+            value = value.get(part)
+    return value
+
+
+def _first_line_of(fields: dict[Any, Any], names: tuple[str, ...], limit: int) -> str:
+    """The first of these keys that holds usable text, as one line."""
+    for name in names:
+        value = _get(fields, name)
+        if value is not None and (text := clean_line(value, limit)):
+            return text
+    return ""
+
+
+def _first_date(fields: dict[Any, Any], names: tuple[str, ...]) -> datetime | None:
+    for name in names:
+        value = _get(fields, name)
+        if value is not None and (moment := to_datetime(value)) is not None:
+            return moment
+    return None
+
+
+def _first_url(fields: dict[Any, Any], names: tuple[str, ...]) -> str | None:
+    """The first of these keys that holds an http(s) URL: a site-relative path is no link to open."""
+    for name in names:
+        value = _get(fields, name)
+        if value is not None and (url := safe_url(value)) is not None:
+            return url
+    return None
+
+
+def _first_authors(fields: dict[Any, Any], names: tuple[str, ...]) -> tuple[str, ...]:
+    for name in names:
+        value = _get(fields, name)
+        if value is not None and (authors := to_authors(value)):
+            return authors
+    return ()
+
+
+def _first_category(fields: dict[Any, Any], names: tuple[str, ...]) -> str:
+    """The first category a ``categories`` key lists: a list, or a string of names
+    separated by commas (or by spaces, as Jekyll reads ``categories: news world``)."""
+    for name in names:
+        value = _get(fields, name)
+        if isinstance(value, str):
+            value = value.split(",", 1)[0] if "," in value else (value.split() or [""])[0]
+        elif isinstance(value, list):
+            value = next((item for item in value if clean_line(item, 60)), None)
+        category = clean_line(value, 60)
+        if category:
+            return category
+    return ""
+
+
+def _is_stub(fields: dict[Any, Any], body: str, names: FieldNames) -> bool:
+    """True for a front matter that names none of title, date, excerpt or link
+    (whatever their values) over a body with no text: a redirect, say."""
+    if body and not body.isspace():
+        return False
+    keys = (*names.title, *names.date, *names.excerpt, *names.link, "originalUrl")
+    return not any(name in fields or ("." in name and _get(fields, name) is not None) for name in keys)
+
+
+# Without a date field, a post's date is often in its address: a Jekyll
+# post's name (2014-01-01-hello.md), a Hugo page bundle's folder
+# (2014-01-01-hello/index.md), folders by day (2014/01/01/hello.md), or a
+# path or permalink field (Zola's `path = "2014/01/01/hello"`).
+_DATE_IN_PATH = re.compile(r"(?:^|/)(\d{4})[-/](\d{2})[-/](\d{2})(?=[-/_.]|$)")
+_PATH_FIELDS = ("path", "permalink", "url", "slug")
+
+
+def _date_in_path(relative: str, fields: dict[Any, Any]) -> datetime | None:
+    for path in (relative, *(fields.get(name) for name in _PATH_FIELDS)):
+        if path.__class__ is str and (match := _DATE_IN_PATH.search(path[:500])) is not None:
+            try:
+                return to_datetime(date(*map(int, match.groups())))
+            except ValueError:  # 2021-13-45: no date
+                continue
+    return None
 
 
 # --- one normaliser per kind of field -------------------------------------
@@ -371,7 +508,19 @@ def _as_datetime(value: object) -> datetime | None:
             return parsedate_to_datetime(text)  # RSS style: "Wed, 23 Jun 2021 04:14:00 GMT"
         except (ValueError, TypeError, IndexError):
             pass
-        for layout in ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d", "%d.%m.%Y"):
+        # "Jul 08 2022" is how Astro's blog template writes pubDate.
+        # "2024-4-09" (a Go blog post's date) is not ISO: one-digit months and days.
+        for layout in (
+            "%d %B %Y",
+            "%d %b %Y",
+            "%B %d, %Y",
+            "%b %d, %Y",
+            "%b %d %Y",
+            "%B %d %Y",
+            "%Y/%m/%d",
+            "%d.%m.%Y",
+            "%Y-%m-%d",
+        ):
             try:
                 return datetime.strptime(text, layout)
             except ValueError:
@@ -379,19 +528,47 @@ def _as_datetime(value: object) -> datetime | None:
     return None
 
 
-def to_topics(value: object) -> tuple[str, ...]:
-    """A tuple of unique, trimmed topic names; one topic written as a plain string counts."""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+def to_topics(*values: object) -> tuple[str, ...]:
+    """Unique, trimmed topic names from one or more fields (topics, tags, keywords),
+    each a list or a string of names separated by commas.
+
+    Names that differ only in case, spacing or Unicode form are one topic (the
+    first spelling is kept), as the library's tree has them.
+    """
+    topics: dict[str, str] = {}
+    for value in values:
+        if isinstance(value, str):
+            items: Any = value.split(",") if "," in value else (value,)
+        elif isinstance(value, (list, tuple)):
+            items = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            items = (value,)
+        else:
+            continue
+        for item in items[: MAX_TOPICS * 2]:
+            if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                name = clean_line(item, 100)
+                if name:
+                    topics.setdefault(name_key(name), name)
+    return tuple(topics.values())[:MAX_TOPICS]
+
+
+def to_authors(value: object) -> tuple[str, ...]:
+    """Author names from a string, a list, or mappings with a ``name`` (Hugo's and
+    Eleventy's author records); a string is one name, commas and all ("Smith, Jane")."""
+    if isinstance(value, (str, int, float, dict)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)):
         return ()
-    topics: dict[str, None] = {}
-    for item in value[: MAX_TOPICS * 2]:
+    authors: dict[str, str] = {}
+    for item in value[: MAX_AUTHORS * 2]:
+        if isinstance(item, dict):
+            item = item.get("name")
         if isinstance(item, (str, int, float)) and not isinstance(item, bool):
-            name = clean_line(item, 100)
+            name = clean_line(item, 120)
             if name:
-                topics.setdefault(name, None)
-    return tuple(topics)[:MAX_TOPICS]
+                authors.setdefault(name_key(name), name)
+    return tuple(authors.values())[:MAX_AUTHORS]
 
 
 def to_provider(value: object) -> Provider:
@@ -429,11 +606,6 @@ def to_related(value: object) -> tuple[RelatedStory, ...]:
             )
         )
     return tuple(stories)
-
-
-def _structure_count(source: str) -> int:
-    """Roughly how many YAML nodes a front matter makes: keys, flow collections, list items."""
-    return source.count(":") + source.count("{") + source.count("[") + source.count("\n-") + source.count(",")
 
 
 # --- messages ---------------------------------------------------------------

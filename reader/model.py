@@ -14,6 +14,7 @@ Two shapes of the same article exist on purpose:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,6 +60,8 @@ class ArticleSummary:
     published_at: datetime | None
     topics: tuple[str, ...]
     url: str | None  # the link to open: originalUrl, else webUrl
+    # Who wrote it (blogs' `author`, `authors`, `by`); the seed format has none.
+    authors: tuple[str, ...] = ()
 
     @property
     def is_draft(self) -> bool:
@@ -87,6 +90,7 @@ class Article:
     amp_url: str | None
     cdn_amp_url: str | None
     related: tuple[RelatedStory, ...]
+    authors: tuple[str, ...] = ()
     # Opaque encrypted payload: kept so nothing is lost, never shown or decoded.
     secured: str = field(default="", repr=False)
 
@@ -113,6 +117,7 @@ class Article:
             published_at=self.published_at,
             topics=self.topics,
             url=self.url,
+            authors=self.authors,
         )
 
 
@@ -136,3 +141,15 @@ class LoadError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+def name_key(name: str) -> str:
+    """What makes two topic, category or author names the same: ``AI``, ``ai``,
+    ``Ai`` and the full-width ``ＡＩ`` are one name, and so are ``machine learning``
+    and ``Machine  Learning`` with two spaces or a no-break space.
+
+    Unicode's compatibility form (NFKC), case folded, runs of white space as one space.
+    """
+    if name.isascii():
+        return " ".join(name.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).split())

@@ -17,8 +17,8 @@ LIBRARY = FIXTURES / "snapshot_library"  # six articles: two categories, a draft
 BROKEN = FIXTURES / "snapshot_broken"  # two articles and one file that is not valid YAML
 
 
-def library_app() -> ReaderApp:
-    return ReaderApp(LIBRARY, use_cache=False)
+def library_app(theme: str = "textual-dark") -> ReaderApp:
+    return ReaderApp(LIBRARY, use_cache=False, theme=theme)
 
 
 def broken_app() -> ReaderApp:

@@ -36,6 +36,12 @@ def test_main_screen_wide(snap_compare) -> None:
     assert snap_compare(library_app(), terminal_size=(120, 35), run_before=loaded)
 
 
+@pytest.mark.parametrize("theme", ["textual-light", "solarized-light"])
+def test_main_screen_light(snap_compare, theme: str) -> None:
+    """Light themes: provider and date muted but readable, on plain rows and under the cursor."""
+    assert snap_compare(library_app(theme), terminal_size=(120, 35), run_before=loaded, press=["down"])
+
+
 def test_main_screen_narrow(snap_compare) -> None:
     """80x24: the detail pane under the list, the tree narrower."""
     assert snap_compare(library_app(), terminal_size=(80, 24), run_before=loaded)

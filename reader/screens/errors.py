@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..library import Library
-from ..text import counted, escape_name
+from ..text import counted, escape_line, escape_name
 
 # A DataTable builds every row; past this many the screen says how many more.
 MAX_ROWS = 5_000
@@ -42,9 +42,9 @@ class ErrorsScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("File", "Reason")
         # Names are escaped (as `ls -b` does): a file name can carry escape sequences.
-        rows = [(escape_name(e.path), e.reason) for e in self.library.errors]
+        rows = [(escape_name(e.path), escape_line(e.reason)) for e in self.library.errors]
         rows += [(escape_name(d.path), f"duplicate of {escape_name(d.kept)}") for d in self.library.duplicates]
-        rows += [(escape_name(s.path), f"skipped: {s.reason}") for s in self.library.skipped]
+        rows += [(escape_name(s.path), f"skipped: {escape_line(s.reason)}") for s in self.library.skipped]
         # Text, not str: a DataTable cell given a str is parsed as markup.
         table.add_rows([(Text(path), Text(reason)) for path, reason in rows[:MAX_ROWS]])
         if len(rows) > MAX_ROWS:

@@ -29,13 +29,14 @@ def _score(value: int | None) -> str:
 def meta_content(article: Article) -> Content:
     """Provider, date, scores, topics... as compact styled plain text (never markup).
 
-    Three or four lines, so that at 80x24 the excerpt still shows below them.
+    Three lines for most articles, so that the excerpt and the related stories
+    fit below them at 120x35 and the excerpt at 80x24.
     """
     label = "dim"
     parts: list[str | tuple[str, str]] = [
         (article.provider.name or "unknown provider", "bold"),
-        (f"  {article.provider.domain}" if article.provider.domain else "", label),
-        "\n",
+        (f" {article.provider.domain}" if article.provider.domain else "", label),
+        (" · ", label),
         date_line(article.published_at),
         "\n",
         ("Quality ", label),
@@ -46,7 +47,7 @@ def meta_content(article: Article) -> Content:
         (" / ".join(filter(None, (article.category, article.type))) or "no category", label),
     ]
     if article.topics:
-        parts += ["\n", ("Topics ", label), ", ".join(article.topics)]
+        parts += [("  Topics ", label), ", ".join(article.topics)]
     if article.is_draft:
         parts += ["\n", ("DRAFT", "bold $warning"), (" not published yet", "$warning")]
     link = parse_link(article.url) if article.url else None
@@ -59,16 +60,14 @@ def meta_content(article: Article) -> Content:
 
 
 def related_prompt(story: RelatedStory, in_library: bool) -> Content:
-    when = short_date(story.published_at)
-    quality = f"quality {story.quality}" if story.quality is not None else "no quality"
+    """One line a story (cut to the pane's width by the stylesheet), so four fit under the excerpt."""
     # In the library: Enter jumps to it. Outside: Enter opens it. No link: nothing to do.
     mark = ("● ", "$success") if in_library else ("↗ ", "$text-muted") if story.url else ("· ", "$text-muted")
+    quality = f" · q{story.quality}" if story.quality is not None else ""
     return Content.assemble(
         mark,
         (story.title, "bold" if in_library else ""),
-        "\n  ",
-        (f"{story.provider.label or 'unknown'} · {when} · {quality}", "dim"),
-        (" · in library" if in_library else "" if story.url else " · no link", "$success" if in_library else "dim"),
+        (f"  {story.provider.label or 'unknown'} · {short_date(story.published_at)}{quality}", "dim"),
     )
 
 
@@ -170,7 +169,8 @@ class ArticleDetail(VerticalScroll):
         elif text:
             from textual.widgets import Markdown
 
-            self.mount(Markdown(text, id="detail-body", open_links=False), after="#detail-excerpt")
+            # After the related stories: they are what the pane must show without scrolling.
+            self.mount(Markdown(text, id="detail-body", open_links=False))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

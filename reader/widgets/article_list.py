@@ -270,13 +270,12 @@ class ArticleList(ScrollView, can_focus=True):
         """
         if self._styles is not None:
             return self._styles
-        background = self.background_colors[1]
+        _, _, background, text = self.colors  # the list's own, resolved over its parents
         plain = self.rich_style
         cursor_styles = self.get_component_styles(
             "article-list--cursor" if self.has_focus else "article-list--cursor-blurred"
         )
         cursor_background = background + cursor_styles.background
-        text = self.styles.color
         resolved: dict[tuple[str, bool], Style] = {}
         for selected, row_background in ((False, background), (True, cursor_background)):
             row_text = _over(row_background, text)
@@ -288,16 +287,21 @@ class ArticleList(ScrollView, can_focus=True):
             resolved[("", selected)] = row
             for name in _COLUMNS:
                 column = self.get_component_styles(name)
-                color = _over(row_background, column.color) if column.has_rule("color") else row_text
+                # Under the cursor, muted columns take the row's full text colour: a muted
+                # grey over the cursor's tint is too faint in some themes (solarized-light).
+                muted = name in _MUTED and selected
+                color = _over(row_background, column.color) if column.has_rule("color") and not muted else row_text
                 resolved[(name, selected)] = row + Style(color=color.rich_color) + column.text_style
         self._styles = resolved
         return resolved
+
+_MUTED = frozenset({"article-list--provider", "article-list--date"})
 
 
 def _over(background: Color, color: Color) -> Color:
     """A colour as it shows over a background: "auto" picks a contrasting text colour; alpha blends."""
     if color.auto:
-        return background.get_contrast_text(color.a)
+        color = background.get_contrast_text(color.a)
     return background + color
 
 
@@ -314,10 +318,11 @@ _MARKER, _PROVIDER, _PROVIDER_MAX, _DATE, _SCORE = 2, 16, 28, 10, 5
 
 
 def _provider_width(width: int) -> int:
-    """16 cells from 72 columns; past 100, a quarter of the extra width, up to 28 (titles take the rest)."""
+    """From 72 columns, a third of what the title and provider share (16 to 28 cells); titles take the rest."""
     if width < 72:
         return 0
-    return min(_PROVIDER + max(0, width - 100) // 4, _PROVIDER_MAX)
+    shared = width - _MARKER - (1 + _DATE) - 2 * (1 + _SCORE) - 1
+    return max(_PROVIDER, min(shared // 3, _PROVIDER_MAX))
 
 
 def _title_width(width: int, provider_width: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -16,11 +17,7 @@ from textual.widgets.tree import TreeNode
 
 from ..commands import Scope, bindings
 from ..library import ALL, Library, Node, NodeKind
-from ..text import fit
 
-# A topic name is cut to this many cells in the tree, so a 200-character name
-# cannot push the counts (and the border) out of sight.
-MAX_LABEL_CELLS = 40
 
 TOPICS = Node(NodeKind.TOPICS)
 CATEGORIES = Node(NodeKind.CATEGORIES)
@@ -29,7 +26,7 @@ PROVIDERS = Node(NodeKind.PROVIDERS)
 
 def _label(name: str, count: int) -> Text:
     # Text, never a str: Tree parses a str label as markup, and topic names are untrusted.
-    label = Text(fit(name, MAX_LABEL_CELLS).rstrip())
+    label = Text(name)
     label.append(f" {count:,}", style="dim")
     return label
 
@@ -93,6 +90,23 @@ class TopicTree(Tree[Node]):
         if PROVIDERS in expanded:
             providers.expand()
         self.show_chosen(here or chosen)
+
+    def render_label(self, node: TreeNode[Node], base_style: Style, style: Style) -> Text:
+        """The label cut to the room the pane has, so a long name never hides its count."""
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room <= 0 or text.cell_len <= room:
+            return text
+        # The count is the label's last span: the name before it gives way, with an ellipsis.
+        label = node._label
+        count_length = len(label.plain) - label.spans[-1].start if label.spans else 0
+        split = len(text.plain) - count_length
+        name, count = text[:split], text[split:]
+        name.truncate(max(name.cell_len - (text.cell_len - room), 1), overflow="ellipsis")
+        return Text.assemble(name, count)
 
     def _all_nodes(self) -> list[TreeNode[Node]]:
         found, stack = [], list(self.root.children)
