@@ -109,3 +109,19 @@ def test_the_scan_would_notice_a_textual_import():
     tree = ast.parse("def f():\n    from textual.app import App\nimport textual\n")
     assert sorted(m for m, _ in imported_modules(tree)) == ["textual", "textual.app"]
     assert [m for m, _ in imported_modules(tree, top_level_only=True)] == ["textual"]
+
+
+def test_the_readme_names_every_command_id() -> None:
+    """The README's key table is where users find the ids a keymap can name."""
+    from reader.commands import COMMANDS
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    missing = [command.id for command in COMMANDS if f"`{command.id}`" not in readme]
+    assert not missing, missing
+
+
+def test_the_readme_lists_every_module() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    modules = [p.name for p in PACKAGE.glob("*.py") if not p.name.startswith("__")]
+    missing = [name for name in modules if name not in readme]
+    assert not missing, missing
