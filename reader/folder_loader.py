@@ -519,15 +519,17 @@ class FolderLoader:
         seen: set[str] = set()
         progress = _Progress(next_snapshot=max(loaded.articles, 1) * 2)
         try:
+            # This loop runs once per file of every warm start: names are looked up once.
+            stamp_of, is_cancelled = loaded.stamp, self.cancelled.is_set
             for item in found:
-                if self.cancelled.is_set():
+                if is_cancelled():
                     return
                 path = item.path
                 if path in seen:
-                    continue
+                    continue  # a refresh can name a file and its folder
                 seen.add(path)
-                if isinstance(item, FileEntry):
-                    if loaded.stamp(path) != item.stamp:
+                if item.__class__ is FileEntry:
+                    if stamp_of(path) != item.stamp:
                         chunk.append(item)
                         progress.total += 1
                         if len(chunk) == CHUNK_FILES:

@@ -550,7 +550,7 @@ def write_bytes_name(folder: Path, name: bytes, text: str) -> str:
 def test_a_file_name_that_is_not_utf8_is_cached_and_listed(root, cache_path, parsed):
     latin1 = write_bytes_name(root / "2021", b"caf\xe9.md", article_text(900, title='"Caf\\u00e9 news"'))
     # No title and no webUrl: the title and the id come from the name itself.
-    bare = write_bytes_name(root / "2021", b"na\xefve \xff.md", "---\nquality: 5\n---\n")
+    bare = write_bytes_name(root / "2021", b"na\xefve \xff.md", "---\nquality: 5\nexcerpt: Plain words.\n---\nA body.\n")
     cold = load(root, cache_path)
     assert {"2021/" + latin1, "2021/" + bare} <= {a.path for a in cold.articles}
     assert "Café news" in [a.title for a in cold.articles]
