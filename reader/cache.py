@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 from . import __version__
 from .model import ArticleSummary, LoadError, Provider
+from .text import safe_error
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
@@ -372,16 +373,16 @@ class ArticleCache:
         """Something read from the cache was not what we wrote: move it aside and rebuild."""
         with self._lock:
             if self._db is not None:
-                self._rebuild(_reason(error))
+                self._rebuild(safe_error(error))
 
     def _failed(self, error: BaseException, doing: str) -> None:
         """Deal with an error of the cache: rebuild it if it is damaged, else do without it for this run."""
         if isinstance(error, _NotOurs):
             self._replace()
         elif _is_damage(error):
-            self._rebuild(_reason(error))
+            self._rebuild(safe_error(error))
         else:
-            self._switch_off(f"cache not {doing} ({_reason(error)}); loading without it this time")
+            self._switch_off(f"cache not {doing} ({safe_error(error)}); loading without it this time")
 
     def _rebuild(self, reason: str) -> None:
         self._drop_connection()
@@ -395,7 +396,7 @@ class ArticleCache:
             _remove_database(self.path)
             self._db = self._open_waiting()
         except Exception as error:
-            self._switch_off(f"cache damaged ({reason}) and cannot be rebuilt ({_reason(error)}); loading without it")
+            self._switch_off(f"cache damaged ({reason}) and cannot be rebuilt ({safe_error(error)}); loading without it")
             return
         self.warnings.append(f"cache damaged ({reason}): moved aside to {aside.name} and rebuilt")
 
@@ -450,7 +451,7 @@ class ArticleCache:
                 )
             except Exception as error:
                 self._failed(error, "read")
-                raise CacheReadFailed(_reason(error)) from error
+                raise CacheReadFailed(safe_error(error)) from error
         yield from self._rows(plain, generation, _record)
         with self._lock:
             db = self._db
@@ -462,7 +463,7 @@ class ArticleCache:
                 )
             except Exception as error:
                 self._failed(error, "read")
-                raise CacheReadFailed(_reason(error)) from error
+                raise CacheReadFailed(safe_error(error)) from error
         yield from self._rows(escaped, generation, _unescaped)
 
     def _rows(self, cursor: sqlite3.Cursor, generation: int, make) -> Iterator[Record]:
@@ -476,7 +477,7 @@ class ArticleCache:
                     batch = [make(row) for row in cursor.fetchmany(_READ_BATCH)]
                 except Exception as error:
                     self._failed(error, "read")
-                    raise CacheReadFailed(_reason(error)) from error
+                    raise CacheReadFailed(safe_error(error)) from error
             if not batch:
                 return
             yield from batch
@@ -769,12 +770,6 @@ def _is_damage(error: BaseException) -> bool:
         text = str(error).lower()  # an error raised without a code: its message says which kind
         return not any(words in text for words in _UNUSABLE_WORDS)
     return isinstance(error, (ValueError, TypeError, IndexError, OverflowError, KeyError))
-
-
-def _reason(error: BaseException) -> str:
-    """One short line saying what went wrong, safe to show (no control characters)."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return "".join(c if c.isprintable() else "?" for c in text[:200])
 
 
 def _timestamp(moment: datetime | None) -> float | None:
