@@ -305,7 +305,7 @@ def _build(loader: Any) -> Any:
             tag = event.tag
             if tag is None or tag == "!":
                 tag = resolve(ScalarNode, event.value, event.implicit)
-            if tag == _STR_TAG or tag == _VALUE_TAG:
+            if tag in (_STR_TAG, _VALUE_TAG):
                 value = event.value
             elif tag == _MERGE_TAG and stack and stack[-1][0].__class__ is dict and stack[-1][1] is _NO_KEY:
                 stack[-1][1] = _MERGE_KEY
@@ -393,7 +393,7 @@ MAX_KEY_PARTS = 64
 # table), in MAX_KEY_PARTS parts or more. Anchored and possessive, so the
 # search is linear whatever the text.
 _LONG_DOTTED_KEY = re.compile(
-    r"(?:^|[\[{,])[ \t]*+(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+){%d}" % (MAX_KEY_PARTS - 1),
+    r"(?:^|[\[{,])[ \t]*+(?:(?:[A-Za-z0-9_-]++|\"[^\"\n]*+\"|'[^'\n]*+')[ \t]*+\.[ \t]*+)" + f"{{{MAX_KEY_PARTS - 1}}}",
     re.MULTILINE,
 )
 TOML_HANDLER = BaseHandler(fm_boundary=re.compile(r"^\+{3,}\s*$", re.MULTILINE))
