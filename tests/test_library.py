@@ -10,6 +10,7 @@ from conftest import front_matter, write_article
 
 from reader.folder_loader import FolderLoader
 from reader.library import ALL, Library, Node, SortKey
+from reader.loading import load_summary
 from reader.model import ArticleSummary, Duplicate, LoadError, Provider
 from reader.text import identity_url
 
@@ -71,12 +72,12 @@ def make_counted() -> Library:
 
 def test_topic_counts_count_each_article_under_every_topic_it_names():
     library = make_counted()
-    assert library.topic_counts == {"AI": 3, "ai": 1, "Climate": 1, "Robotics": 1}
+    assert library.topic_counts == {"AI": 4, "Climate": 1, "Robotics": 1}  # "ai" is "AI"
 
 
 def test_topic_counts_are_in_case_insensitive_order():
     library = make_counted()
-    assert list(library.topic_counts) == ["AI", "ai", "Climate", "Robotics"]
+    assert list(library.topic_counts) == ["AI", "Climate", "Robotics"]
 
 
 def test_category_counts_include_articles_without_a_category():
@@ -92,7 +93,7 @@ def test_provider_counts_use_the_name_else_the_domain():
 def test_category_topic_counts_nest_topics_under_their_category():
     library = make_counted()
     assert library.category_topic_counts == {
-        "news": {"AI": 2, "ai": 1, "Climate": 1, "Robotics": 1},
+        "news": {"AI": 3, "Climate": 1, "Robotics": 1},
         "research": {"AI": 1},
     }
 
@@ -100,8 +101,8 @@ def test_category_topic_counts_nest_topics_under_their_category():
 def test_count_of_nodes():
     library = make_counted()
     assert library.count(ALL) == 5
-    assert library.count(Node("topic", "AI")) == 3
-    assert library.count(Node("topic", "AI", "news")) == 2
+    assert library.count(Node("topic", "AI")) == 4
+    assert library.count(Node("topic", "AI", "news")) == 3
     assert library.count(Node("category", "news")) == 3
     assert library.count(Node("provider", "Wire")) == 2
     assert library.count(Node("topic", "Nope")) == 0
@@ -115,8 +116,8 @@ def test_grouped_by_category_only_with_more_than_one_category():
 
 def test_views_of_topic_category_and_provider_nodes():
     library = make_counted()
-    assert sorted(titles(library, Node("topic", "AI"), SortKey.TITLE)) == ["a", "b", "e"]
-    assert titles(library, Node("topic", "AI", "news"), SortKey.TITLE) == ["a", "e"]
+    assert sorted(titles(library, Node("topic", "AI"), SortKey.TITLE)) == ["a", "b", "c", "e"]
+    assert titles(library, Node("topic", "AI", "news"), SortKey.TITLE) == ["a", "c", "e"]
     assert titles(library, Node("topic", "AI", "research"), SortKey.TITLE) == ["b"]
     assert titles(library, Node("category", "news"), SortKey.TITLE) == ["a", "c", "e"]
     assert titles(library, Node("provider", "Wire"), SortKey.TITLE) == ["a", "e"]
@@ -198,11 +199,11 @@ def test_date_ties_are_broken_by_title():
     assert titles(library, key=SortKey.DATE) == ["A", "m", "z"]
 
 
-def test_sorting_is_stable_for_complete_ties():
+def test_complete_ties_go_in_path_order_whatever_order_they_came_in():
     paths = [f"{n}.md" for n in ("3", "1", "2")]
     library = Library([summary("Same", quality=5, published_at=day(1), path=p) for p in paths])
     for key in SortKey:
-        assert [library.articles[i].path for i in library.view(ALL, key)] == paths
+        assert [library.articles[i].path for i in library.view(ALL, key)] == ["1.md", "2.md", "3.md"]
 
 
 def test_reverse_keeps_missing_values_last():
@@ -348,3 +349,100 @@ def test_a_loaded_related_link_resolves_to_the_article_in_the_library(tmp_path):
     assert article is not None
     target = library.find_url(article.related[0].url)
     assert target is not None and library.articles[target].title == "B"
+
+
+# --- names that differ only in case, spacing or Unicode form are one node ---------------------
+
+
+def test_topics_differing_in_case_spacing_or_unicode_form_are_one_node_in_the_majority_spelling():
+    library = Library(
+        [
+            summary("a", topics=("ai", "Machine Learning")),
+            summary("b", topics=("AI",)),
+            summary("c", topics=("AI", "machine  learning")),
+            summary("d", topics=("ＡＩ", "Machine\u00a0Learning")),  # full-width letters, a no-break space
+            summary("e", topics=("Ai",)),
+        ]
+    )
+    assert library.topic_counts == {"AI": 5, "Machine Learning": 3}
+    assert sorted(titles(library, Node("topic", "AI"), SortKey.TITLE)) == ["a", "b", "c", "d", "e"]
+    assert library.count(Node("topic", "ai")) == 0  # one node, under its shown name
+
+
+def test_a_tie_between_spellings_is_shown_in_the_alphabetically_first():
+    library = Library([summary("a", topics=("ai",)), summary("b", topics=("AI",))])
+    assert library.topic_counts == {"AI": 2}
+
+
+def test_an_article_naming_two_spellings_counts_once():
+    library = Library([summary("a", topics=("AI", "ai")), summary("b", topics=("ai",))])
+    assert library.topic_counts == {"ai": 2}
+    assert list(library.view(Node("topic", "ai"))) == [0, 1]
+
+
+def test_categories_are_merged_the_same_way_and_topics_under_them_too():
+    library = Library(
+        [
+            summary("a", category="News", topics=("AI",)),
+            summary("b", category="news", topics=("ai",)),
+            summary("c", category="news", topics=("AI",)),
+            summary("d", category="Research", topics=("AI",)),
+        ]
+    )
+    assert library.category_counts == {"news": 3, "Research": 1}
+    assert library.category_topic_counts == {"news": {"AI": 3}, "Research": {"AI": 1}}
+    assert titles(library, Node("topic", "AI", "news"), SortKey.TITLE) == ["a", "b", "c"]
+    assert titles(library, Node("category", "news"), SortKey.TITLE) == ["a", "b", "c"]
+
+
+# --- title ties ------------------------------------------------------------------------------------
+
+
+def test_titles_equal_but_for_case_are_ordered_newest_first_then_by_path():
+    library = Library(
+        [
+            summary("report", published_at=day(1), path="c.md"),
+            summary("Report", published_at=day(3), path="z.md"),
+            summary("REPORT", published_at=day(1), path="a.md"),
+            summary("report", path="b.md"),  # no date: after the dated ones
+            summary("Another", published_at=day(0), path="y.md"),
+        ]
+    )
+    order = [library.articles[i].path for i in library.view(ALL, SortKey.TITLE)]
+    assert order == ["y.md", "z.md", "a.md", "c.md", "b.md"]
+
+
+def test_title_order_does_not_depend_on_the_order_articles_came_in():
+    articles = [summary("Same", published_at=day(n % 2), path=f"{n}.md") for n in range(6)]
+    forward = Library(articles)
+    backward = Library(list(reversed(articles)))
+
+    def paths(library: Library) -> list[str]:
+        return [library.articles[i].path for i in library.view(ALL, SortKey.TITLE)]
+
+    assert paths(forward) == paths(backward) == ["1.md", "3.md", "5.md", "0.md", "2.md", "4.md"]
+
+
+# --- which of two copies is kept ----------------------------------------------------------------
+
+
+def test_which_copy_is_kept_does_not_depend_on_the_order_they_came_in():
+    copies = [summary(f"copy {n}", url="https://example.com/story", path=f"{n}.md") for n in (3, 1, 2)]
+    for order in (copies, list(reversed(copies)), copies[1:] + copies[:1]):
+        library = Library(order)
+        assert [a.path for a in library.articles] == ["1.md"]
+        assert library.duplicates == [Duplicate("2.md", "1.md"), Duplicate("3.md", "1.md")]
+
+
+def test_a_real_file_is_kept_over_a_symlink_to_it(tmp_path):
+    write_article(tmp_path, "z-real.md", front_matter(title="Real", webUrl="https://example.com/story"))
+    (tmp_path / "a-link.md").symlink_to(tmp_path / "z-real.md")
+    copies = [load_summary(tmp_path, name) for name in ("a-link.md", "z-real.md")]
+
+    def is_symlink(path: str) -> bool:
+        return (tmp_path / path).is_symlink()
+
+    for order in (copies, list(reversed(copies))):
+        library = Library(order, is_symlink=is_symlink)
+        assert [a.path for a in library.articles] == ["z-real.md"]
+        assert library.duplicates == [Duplicate("a-link.md", "z-real.md")]

@@ -25,7 +25,7 @@ from conftest import front_matter, write_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader import frontmatter_yaml
+from reader import frontmatter
 from reader.folder_loader import FolderLoader
 from reader.library import Library
 from reader.loading import FileEntry, Skipped, load_file, load_summary, read_text, walk
@@ -228,7 +228,7 @@ def test_a_number_as_title_becomes_text(tmp_path):
 
 
 def test_a_missing_title_falls_back_to_the_file_name(tmp_path):
-    article = load_article(tmp_path, front_matter(category="news"), name="2021/06/my-story.md")
+    article = load_article(tmp_path, front_matter(category="news") + "Some text.\n", name="2021/06/my-story.md")
     assert "my-story" in article.title
 
 
@@ -408,6 +408,204 @@ def test_numeric_topics_become_text(tmp_path):
 def test_topics_are_bounded(tmp_path):
     many = "[" + ", ".join(f"t{i}" for i in range(1_000)) + "]"
     assert 0 < len(article_with(tmp_path, topics=many).topics) <= 100
+
+
+def test_topics_as_a_comma_separated_string(tmp_path):
+    assert article_with(tmp_path, topics='"AI, Robotics ,, Space"').topics == ("AI", "Robotics", "Space")
+
+
+def test_topics_tags_and_keywords_are_merged(tmp_path):
+    article = article_with(tmp_path, topics="[AI]", tags="[Robotics, ai]", keywords='"space, AI"')
+    assert article.topics == ("AI", "Robotics", "space")  # "ai" is AI again: the first spelling stays
+
+
+def test_the_same_topic_in_another_case_or_form_is_one_topic(tmp_path):
+    assert article_with(
+        tmp_path, topics='[Machine Learning, "machine  learning", "ＭＡＣＨＩＮＥ learning"]'
+    ).topics == ("Machine Learning",)
+
+
+def test_zola_taxonomies_are_topics_and_a_category(tmp_path):
+    article = article_with(tmp_path, taxonomies="{tags: [rust, web], categories: [programming, notes]}")
+    assert article.topics == ("rust", "web")
+    assert article.category == "programming"
+
+
+# --- category -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"category": "news", "categories": "[other]"}, "news"),  # category first
+        ({"categories": "[Opinion, Essays]"}, "Opinion"),
+        ({"categories": '"Opinion, Essays"'}, "Opinion"),
+        ({"categories": '"jekyll update"'}, "jekyll"),  # Jekyll: space-separated
+        ({"categories": "[null, 7]"}, "7"),
+        ({"category": '""', "categories": "[Fallback]"}, "Fallback"),
+        ({"categories": "{a: 1}"}, ""),
+    ],
+)
+def test_category_else_the_first_of_categories(tmp_path, fields, expected):
+    assert article_with(tmp_path, **fields).category == expected
+
+
+# --- authors ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"author": '"Jane Doe"'}, ("Jane Doe",)),
+        ({"author": '"Smith, Jane"'}, ("Smith, Jane",)),  # one name, comma and all
+        ({"authors": "[Ann, Bo, ann]"}, ("Ann", "Bo")),
+        ({"by": "[Pat Gopher, Sam Compiler]"}, ("Pat Gopher", "Sam Compiler")),
+        ({"author": "{name: Ana Lima, email: ana@example.com}"}, ("Ana Lima",)),
+        ({"authors": "[{name: A}, B, {email: x}, 7, null, [nested]]"}, ("A", "B", "7")),
+        ({"authors": "[]", "author": "Fallback"}, ("Fallback",)),  # the first that names someone
+        ({"params": "{author: Hugo Param}"}, ("Hugo Param",)),
+        ({"extra": "{author: Zola Extra}"}, ("Zola Extra",)),
+        ({"author": "true"}, ()),
+        ({}, ()),
+    ],
+)
+def test_authors_in_each_shape(tmp_path, fields, expected):
+    article = article_with(tmp_path, **fields)
+    assert article.authors == expected
+    assert article.summary().authors == expected
+
+
+def test_authors_are_clean_and_bounded(tmp_path):
+    article = article_with(tmp_path, authors="[" + ", ".join(f'"a{n}\\x1b[31m"' for n in range(100)) + "]")
+    assert len(article.authors) == 20
+    assert all(not FORBIDDEN.search(name) and name.startswith("a") for name in article.authors)
+
+
+# --- the usual names of other tools ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"date": "2025-01-29 18:15:32 +0530"}, datetime(2025, 1, 29, 12, 45, 32, tzinfo=UTC)),  # Jekyll
+        ({"date": '"2019-03-05"'}, datetime(2019, 3, 5, tzinfo=UTC)),
+        ({"date": "2019-03-05"}, datetime(2019, 3, 5, tzinfo=UTC)),
+        ({"publishDate": "2020-01-02T03:04:05-01:00"}, datetime(2020, 1, 2, 4, 4, 5, tzinfo=UTC)),
+        ({"pubDate": '"Jul 08 2022"'}, datetime(2022, 7, 8, tzinfo=UTC)),  # Astro's blog template
+        ({"pubDate": '"Wed, 23 Jun 2021 04:14:00 GMT"'}, datetime(2021, 6, 23, 4, 14, tzinfo=UTC)),
+        ({"published": "2021-06-01"}, datetime(2021, 6, 1, tzinfo=UTC)),  # Hugo's alias of publishDate
+        ({"published": "true", "created": "2020-02-02"}, datetime(2020, 2, 2, tzinfo=UTC)),
+        ({"publishedDateTime": "2021-06-23T04:14:00Z", "date": "2000-01-01"}, datetime(2021, 6, 23, 4, 14, tzinfo=UTC)),
+        ({"date": "garbage", "created": "2020-02-02"}, datetime(2020, 2, 2, tzinfo=UTC)),  # the first usable
+        ({"date": "2024-4-09"}, datetime(2024, 4, 9, tzinfo=UTC)),  # a Go blog post's
+    ],
+)
+def test_dates_under_the_usual_names(tmp_path, fields, expected):
+    assert article_with(tmp_path, **fields).published_at == expected
+
+
+def test_published_as_a_date_is_no_draft(tmp_path):
+    assert article_with(tmp_path, published="2021-06-01").published is True
+
+
+@pytest.mark.parametrize(
+    ("fields", "published"),
+    [
+        ({"draft": "true"}, False),
+        ({"draft": '"yes"'}, False),
+        ({"draft": "false"}, True),
+        ({"published": "false", "draft": "false"}, False),
+        ({"published": "true", "draft": "true"}, False),
+    ],
+)
+def test_draft_true_is_a_draft(tmp_path, fields, published):
+    assert article_with(tmp_path, **fields).published is published
+
+
+@pytest.mark.parametrize(
+    ("fields", "web_url"),
+    [
+        ({"url": "/about/"}, None),  # a path on the site, not a link
+        ({"url": "/about/", "link": "https://example.com/a"}, "https://example.com/a"),
+        ({"canonical_url": "https://example.com/c"}, "https://example.com/c"),
+        ({"canonicalURL": "https://example.com/C"}, "https://example.com/C"),
+        ({"webUrl": "https://example.com/w", "url": "https://example.com/u"}, "https://example.com/w"),
+        ({"link": "javascript:alert(1)"}, None),
+    ],
+)
+def test_links_under_the_usual_names(tmp_path, fields, web_url):
+    article = article_with(tmp_path, **fields)
+    assert article.web_url == web_url
+    assert article.url == web_url
+    assert article.id == (identity_url(web_url) if web_url else "article.md")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2014-01-01-hello.md", datetime(2014, 1, 1, tzinfo=UTC)),
+        ("posts/2021-03-05-bundle/index.md", datetime(2021, 3, 5, tzinfo=UTC)),
+        ("2014/01/01/hello.md", datetime(2014, 1, 1, tzinfo=UTC)),
+        ("2021-13-45-impossible.md", None),
+        ("notes-2014-01-01.md", None),
+        ("20140101.md", None),
+        ("2021/06/000_3a2cf1b7735a9b42.txt", None),  # a seed file's folders by month
+    ],
+)
+def test_without_a_date_field_the_date_in_the_file_name(tmp_path, name, expected):
+    assert load_article(tmp_path, front_matter(title="T"), name=name).published_at == expected
+
+
+@pytest.mark.parametrize(
+    "field",
+    ['path: "2026/03/26/1.94.1-release"', "permalink: /2014/01/01/hello/", 'url: "/blog/2026-03-26-x/"'],
+)
+def test_without_a_date_field_the_date_in_a_path_field(tmp_path, field):
+    article = load_article(tmp_path, f"---\ntitle: T\n{field}\n---\n", name="post.md")
+    assert article.published_at.date().isoformat() in ("2026-03-26", "2014-01-01")
+
+
+def test_a_date_field_wins_over_the_file_name(tmp_path):
+    article = load_article(tmp_path, front_matter(title="T", date="2020-01-01"), name="2014-01-01-hello.md")
+    assert article.published_at == datetime(2020, 1, 1, tzinfo=UTC)
+
+
+# --- files that are not articles ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\nredirect: /blog/maps\n---\n",
+        "---\nredirect_to: /new/\nlayout: redirect\n---\n\n   \n",
+        "+++\naliases = ['/old/']\n+++\n",
+        "{}\n",
+    ],
+)
+def test_a_redirect_stub_is_skipped_as_not_an_article(tmp_path, text):
+    outcome = load_text(tmp_path, text)
+    assert outcome == Skipped("article.md", "not an article: no title, date, excerpt or link, and no text")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\nredirect: /x\n---\nBut it has text.\n",
+        '---\ntitle: ""\n---\n',  # names a title, even an empty one
+        "---\ndate: 2021-01-01\n---\n",
+        "---\nsummary: Just a summary.\n---\n",
+        "---\nwebUrl: https://example.com/a\n---\n",
+        "---\noriginalUrl: https://example.com/a\n---\n",
+    ],
+)
+def test_a_front_matter_naming_an_article_field_or_a_body_is_an_article(tmp_path, text):
+    assert isinstance(load_text(tmp_path, text), Article)
+
+
+@pytest.mark.parametrize("name", ["_index.md", "blog/_index.markdown"])
+def test_a_section_index_page_is_skipped(tmp_path, name):
+    outcome = load_text(tmp_path, front_matter(title="Blog", date="2021-01-01") + "Welcome.\n", name=name)
+    assert outcome == Skipped(name, "a section's index page, not an article")
 
 
 # --- provider ---------------------------------------------------------------------------------
@@ -1044,9 +1242,9 @@ def _load_corpus_module():
 
 
 def _front_matter_of(path: Path) -> str:
-    parts = frontmatter_yaml.split(read_text(path).replace("\r\n", "\n"))
-    assert parts is not None, path
-    return parts[0]
+    parts = frontmatter.split(read_text(path).replace("\r\n", "\n"))
+    assert parts is not None and parts[0] == "yaml", path
+    return parts[1]
 
 
 def test_the_sample_has_articles_to_compare():
@@ -1060,9 +1258,7 @@ def test_accelerator_agrees_with_the_reference_on_the_sample():
         if path.suffix not in (".md", ".txt", ".markdown") or path.name == "README.md":
             continue
         source = _front_matter_of(path)
-        assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(
-            source, accelerate=False
-        ), path
+        assert frontmatter.parse_yaml(source, accelerate=True) == frontmatter.parse_yaml(source, accelerate=False), path
         compared += 1
     assert compared >= 40
 
@@ -1075,15 +1271,13 @@ def test_accelerator_agrees_with_the_reference_on_a_generated_corpus(tmp_path):
     assert len(paths) == 300
     for path in paths:
         source = _front_matter_of(path)
-        assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(
-            source, accelerate=False
-        ), path
+        assert frontmatter.parse_yaml(source, accelerate=True) == frontmatter.parse_yaml(source, accelerate=False), path
 
 
 def test_the_sample_loads_the_same_with_and_without_the_accelerator(monkeypatch):
-    monkeypatch.setattr(frontmatter_yaml, "_accelerate", True)
+    monkeypatch.setattr(frontmatter, "_accelerate", True)
     fast = FolderLoader(SAMPLE, workers=1).load()
-    monkeypatch.setattr(frontmatter_yaml, "yaml_rs", None)
+    monkeypatch.setattr(frontmatter, "yaml_rs", None)
     slow = FolderLoader(SAMPLE, workers=1).load()
     assert fast.articles == slow.articles
     assert fast.errors == slow.errors
@@ -1098,16 +1292,16 @@ def test_the_sample_loads_the_same_with_and_without_the_accelerator(monkeypatch)
 )
 def test_tagged_input_goes_to_the_reference_parser(source):
     with pytest.raises(yaml.YAMLError):
-        frontmatter_yaml.parse_yaml(source, accelerate=False)
+        frontmatter.parse_yaml(source, accelerate=False)
     with pytest.raises(yaml.YAMLError):
-        frontmatter_yaml.parse_yaml(source, accelerate=True)
+        frontmatter.parse_yaml(source, accelerate=True)
 
 
 def test_a_harmless_standard_tag_gives_the_reference_result():
     source = "title: !!str 2021\nquality: !!int '71'\n"
     assert (
-        frontmatter_yaml.parse_yaml(source, accelerate=True)
-        == frontmatter_yaml.parse_yaml(source, accelerate=False)
+        frontmatter.parse_yaml(source, accelerate=True)
+        == frontmatter.parse_yaml(source, accelerate=False)
         == {
             "title": "2021",
             "quality": 71,
@@ -1134,7 +1328,7 @@ def test_a_harmless_standard_tag_gives_the_reference_result():
     ],
 )
 def test_yaml11_words_and_numbers_give_the_reference_result(source):
-    assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(source, accelerate=False)
+    assert frontmatter.parse_yaml(source, accelerate=True) == frontmatter.parse_yaml(source, accelerate=False)
 
 
 def test_yes_no_published_is_a_boolean(tmp_path):
@@ -1144,7 +1338,7 @@ def test_yes_no_published_is_a_boolean(tmp_path):
 
 def test_a_date_is_the_same_from_either_parser():
     source = "publishedDateTime: 2021-06-23T04:14:00Z\nd: 2021-06-23\nbad: 2021-13-45\n"
-    assert frontmatter_yaml.parse_yaml(source, accelerate=True) == frontmatter_yaml.parse_yaml(source, accelerate=False)
+    assert frontmatter.parse_yaml(source, accelerate=True) == frontmatter.parse_yaml(source, accelerate=False)
 
 
 @pytest.mark.parametrize(
@@ -1163,9 +1357,9 @@ def test_a_date_is_the_same_from_either_parser():
 )
 def test_the_accelerator_gives_the_same_article_as_the_reference(tmp_path, monkeypatch, line):
     text = f"---\n{line}\nwebUrl: https://example.com/a\n---\n"
-    monkeypatch.setattr(frontmatter_yaml, "_accelerate", True)
+    monkeypatch.setattr(frontmatter, "_accelerate", True)
     fast = load_article(tmp_path, text)
-    monkeypatch.setattr(frontmatter_yaml, "yaml_rs", None)
+    monkeypatch.setattr(frontmatter, "yaml_rs", None)
     assert load_article(tmp_path, text) == fast
 
 
