@@ -82,7 +82,7 @@ def child_bare_yaml(root: str) -> dict:
 
 def child_throughput(root: str) -> dict:
     """Articles per second in one process: each way of loading, beside the bare parse."""
-    from reader import frontmatter_yaml
+    from reader import frontmatter
     from reader.loading import FileEntry, load_file, load_summary, walk
 
     entries = [entry.path for entry in walk(Path(root)) if isinstance(entry, FileEntry)]
@@ -97,7 +97,7 @@ def child_throughput(root: str) -> dict:
     results = {"files": len(entries), "bare_csafeloader": bare["files"] / bare["seconds"]}
     results["full_article_pyyaml"] = rate(load_file)
     results["list_fields_pyyaml"] = rate(load_summary)
-    frontmatter_yaml.enable_accelerator()
+    frontmatter.enable_accelerator()
     results["full_article_yaml_rs"] = rate(load_file)
     results["list_fields_yaml_rs"] = rate(load_summary)
     return results
