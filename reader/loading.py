@@ -490,6 +490,8 @@ def to_datetime(value: object) -> datetime | None:
         return None
     if moment is None:
         return None
+    if moment.tzinfo is UTC:  # YAML's "...Z": nearly every file, and already UTC
+        return moment if _EARLIEST <= moment < _LATEST else None
     if moment.tzinfo is None:  # the format says UTC; a missing zone means UTC
         moment = moment.replace(tzinfo=UTC)
     try:
@@ -556,16 +558,16 @@ def to_topics(*values: object) -> tuple[str, ...]:
     """
     topics: dict[str, str] = {}
     for value in values:
-        if isinstance(value, str):
-            items: Any = value.split(",") if "," in value else (value,)
-        elif isinstance(value, (list, tuple)):
-            items = value
+        if isinstance(value, (list, tuple)):
+            items: Any = value
+        elif isinstance(value, str):
+            items = value.split(",") if "," in value else (value,)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             items = (value,)
         else:
             continue
         for item in items[: MAX_TOPICS * 2]:
-            if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            if type(item) is str or (isinstance(item, (str, int, float)) and not isinstance(item, bool)):
                 name = clean_line(item, 100)
                 if name:
                     # A cleaned ASCII name has single spaces: its key is its lower case.
