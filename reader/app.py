@@ -46,10 +46,15 @@ class ReaderApp(App[None]):
         workers: int | None = None,
         warnings: Iterable[str] = (),
         remember=None,
+        mark_read: str = "on-view",
+        state_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.root = root.resolve()
-        self.session = LibrarySession(self.root, use_cache=use_cache, cache_path=cache_path, workers=workers)
+        self.session = LibrarySession(
+            self.root, use_cache=use_cache, cache_path=cache_path, workers=workers, state_path=state_path
+        )
+        self._mark_read = mark_read
         self._first_query = ListQuery(sort=sort, reverse=reverse)
         self._preferred_theme = theme
         self._warnings = list(warnings)
@@ -59,7 +64,7 @@ class ReaderApp(App[None]):
         self._theme_settled = False  # True once the configured theme is applied
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.session, self._first_query)
+        return MainScreen(self.session, self._first_query, mark_read=self._mark_read)
 
     @property
     def main_screen(self) -> MainScreen:

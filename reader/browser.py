@@ -24,7 +24,8 @@ class LinkOpener:
         self.find_browser = links.find_browser
         self.launch = links.launch_detached
 
-    def open(self, url: str | None) -> None:
+    def open(self, url: str | None) -> bool:
+        """Open a link in the background; False when it is not one that may be opened."""
         link = links.parse_link(url) if url else None
         if link is None:
             self.owner.notify(
@@ -33,8 +34,9 @@ class LinkOpener:
                 severity="warning",
                 markup=False,
             )
-            return
+            return False
         self.owner.run_worker(lambda: self._open(link), thread=True, group="browser", name="open link")
+        return True
 
     def _open(self, link: links.Link) -> None:
         """In a worker thread: find the browser and start it, or fall back to copying."""

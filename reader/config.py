@@ -46,6 +46,11 @@ def config_path() -> Path:
     return Path(os.environ.get("READER_CONFIG") or config_dir() / "config.toml")
 
 
+# When an article counts as read: after it has stayed in the detail pane a
+# moment, when it is opened in the browser, or only when the user says so (m).
+MARK_READ_WHEN = ("on-view", "on-open", "manual")
+
+
 @dataclass(frozen=True)
 class Config:
     """The user's settings; every field has a default that works."""
@@ -54,6 +59,8 @@ class Config:
     sort: str = "quality"  # quality | heat | date | title
     theme: str = "textual-dark"
     cache: bool = True  # keep parsed articles in the cache folder
+    feeds_folder: str = ""  # where `reader fetch` writes articles; empty: $XDG_DATA_HOME/reader-news/feeds
+    mark_read: str = "on-view"  # on-view | on-open | manual: when an article counts as read
 
 
 class ConfigError(Exception):
@@ -92,6 +99,10 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
             continue
         elif name == "sort" and value not in SORT_KEYS:
             warnings.append(f"{shown}: sort = {_quoted(value)} is not one of {', '.join(SORT_KEYS)}; using {default}")
+            continue
+        elif name == "mark_read" and value not in MARK_READ_WHEN:
+            choices = ", ".join(MARK_READ_WHEN)
+            warnings.append(f"{shown}: mark_read = {_quoted(value)} is not one of {choices}; using {default}")
             continue
         values[name] = value
     return Config(**values), warnings

@@ -15,6 +15,7 @@ from textual.message import Message
 from .folder_loader import LoadProgress
 from .library import Library
 from .model import Article
+from .state import ReadingState
 
 
 @dataclass
@@ -56,6 +57,19 @@ class LoadWarning(Message):
     """Something the user should know that did not stop loading (the cache was damaged, say)."""
 
     text: str
+
+
+@dataclass
+class StateChanged(Message):
+    """A new snapshot of the reading state, after a mark (already on disk) or another window's."""
+
+    state: ReadingState
+    note: str = ""  # what changed, for the user ("12 articles marked read"); empty for a quiet refresh
+    error: bool = False  # the note says why nothing changed
+
+    def can_replace(self, message: Message) -> bool:
+        # A quiet refresh may be dropped for a newer one; a note never is.
+        return isinstance(message, StateChanged) and not message.note
 
 
 @dataclass

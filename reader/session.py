@@ -1,8 +1,8 @@
 """The library session: everything the app does with one folder in the background.
 
 It owns the loading (the first screen from the cache, then the whole
-library), the reading of full articles for the detail pane, and, later, the
-folder watcher and feed fetching. It has no widgets: it runs its work in
+library), the reading of full articles for the detail pane, the reading
+state (read, starred, new), and, later, the folder watcher and feed fetching. It has no widgets: it runs its work in
 thread workers belonging to the screen it serves, and tells that screen what
 happened through the messages in ``messages.py``. Nothing here runs slow work
 on the UI thread, not even the first screen's query.
@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual.dom import DOMNode
@@ -21,8 +23,17 @@ from textual.worker import Worker, get_current_worker
 from .cache import ArticleCache, default_cache_path
 from .folder_loader import FolderLoader, LoadProgress, LoadStage
 from .library import ALL, Library, ListQuery
-from .messages import ArticleRead, FirstScreenRead, LibraryLoaded, LoadFailed, LoadProgressed, LoadWarning
-from .text import safe_error
+from .messages import (
+    ArticleRead,
+    FirstScreenRead,
+    LibraryLoaded,
+    LoadFailed,
+    LoadProgressed,
+    LoadWarning,
+    StateChanged,
+)
+from .state import Change, StateError, StateStore, default_state_path
+from .text import counted, safe_error
 
 PROGRESS_EVERY_S = 0.1
 
@@ -37,28 +48,40 @@ class LibrarySession:
         use_cache: bool = True,
         cache_path: Path | None = None,
         workers: int | None = None,
+        state_path: Path | None = None,
     ) -> None:
         self.root = root
         self.use_cache = use_cache
         self.cache_path = cache_path
         self.parse_workers = workers
+        self.state_path = state_path
         self._owner: DOMNode | None = None
         self._loader: FolderLoader | None = None
+        # The reading state is user data: every change is written (and fsynced) by
+        # one thread of its own, in order, before the screen is told.
+        self._state_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reading-state")
+        self._store: StateStore | None = None
+        self._new_since: float | None = None
+        self._undo: list[Change] = []
+        self._warnings_shown = 0
 
     def start(self, owner: DOMNode, query: ListQuery) -> Worker:
         """Start loading for ``owner`` (the screen), which receives the messages."""
         self._owner = owner
         _start_resource_tracker()
+        self._state_job(self._open_state)
         return owner.run_worker(
             lambda: self._load(query), thread=True, exclusive=True, group="load", name="load library"
         )
 
     def close(self) -> None:
-        """Stop loading and let go of the cache (the app is closing)."""
+        """Stop loading, let go of the cache, and close the state once its last change is written."""
         loader = self._loader
         if loader is not None:
             loader.cancelled.set()
             loader.close()
+        self._state_jobs.submit(self._close_state)
+        self._state_jobs.shutdown(wait=True)
 
     # --- loading -------------------------------------------------------------
 
@@ -92,6 +115,7 @@ class LibrarySession:
                     event.view_of(query)
                     self._post(LibraryLoaded(event))
                     if event.complete:
+                        self.saw(event)
                         event.prepare()  # the other orders, so a sort switch is instant
                 elif not isinstance(event, LoadProgress):
                     continue
@@ -121,9 +145,84 @@ class LibrarySession:
             name="read article",
         )
 
+    # --- the reading state ---------------------------------------------------
+
+    def saw(self, library: Library) -> None:
+        """Note every article of a complete library as seen (what is new since last run)."""
+        ids = [article.id for article in library.articles]
+        self._state_job(lambda: (self._require_store().see(ids), "")[1])
+
+    def mark_read(self, ids: Iterable[str], read: bool = True, *, say: bool = False) -> None:
+        ids = list(ids)
+        self._state_job(lambda: self._mark(self._require_store().mark_read(ids, read), say))
+
+    def star(self, ids: Iterable[str], starred: bool = True) -> None:
+        ids = list(ids)
+        self._state_job(lambda: self._mark(self._require_store().star(ids, starred), False))
+
+    def undo(self) -> None:
+        def undo() -> str:
+            if not self._undo:
+                return "Nothing to undo."
+            change = self._undo.pop()
+            restored = self._require_store().undo(change)
+            return f"Undone: {counted(restored, 'article')} {_WORDS[change.field, not change.value]} again."
+
+        self._state_job(undo)
+
+    def poll(self) -> None:
+        """Pick up another window's (or `reader mark`'s) changes, cheaply, if there are any."""
+        if self._store is not None:
+            self._state_job(lambda: "" if self._require_store().changed_elsewhere() else None)
+
+    def _mark(self, change: Change, say: bool) -> str:
+        if len(change):
+            self._undo.append(change)
+        if not say:
+            return ""
+        return f"{counted(len(change), 'article')} marked {_WORDS[change.field, change.value]} (u undoes it)."
+
+    def _open_state(self) -> str:
+        store = self._store = StateStore(self.state_path or default_state_path())
+        self._new_since = store.begin_run(self.root).new_since
+        return ""
+
+    def _close_state(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def _require_store(self) -> StateStore:
+        assert self._store is not None  # opened by the first job, which runs first
+        return self._store
+
+    def _state_job(self, job: Callable[[], str | None]) -> None:
+        """Run a state job in the state thread; a note (even empty) means: post a new snapshot."""
+
+        def run() -> None:
+            try:
+                note, error = job(), False
+            except StateError as failure:
+                note, error = str(failure), True
+            except Exception as failure:  # never a traceback for a damaged file or a full disk
+                note, error = f"reading state: {safe_error(failure)}", True
+            store = self._store
+            if store is None:
+                return
+            for warning in store.warnings[self._warnings_shown :]:
+                self._post(LoadWarning(warning))
+            self._warnings_shown = len(store.warnings)
+            if note is not None:
+                self._post(StateChanged(store.snapshot(self._new_since), note, error))
+
+        with contextlib.suppress(RuntimeError):  # closing: nothing more is taken
+            self._state_jobs.submit(run)
+
     def _post(self, message) -> None:
         if self._owner is not None:
             self._owner.post_message(message)
+
+
+_WORDS = {("read", True): "read", ("read", False): "unread", ("starred", True): "starred", ("starred", False): "unstarred"}
 
 
 def _start_resource_tracker() -> None:

@@ -19,7 +19,7 @@ from textual.widgets._markdown import MarkdownBlock
 
 from reader.app import ReaderApp
 from reader.messages import LibraryLoaded
-from reader.library import ALL, Node, SortKey
+from reader.library import ALL, NEW, STARRED, UNREAD, Node, SortKey
 from reader.screens.errors import ErrorsScreen
 from reader.screens.help import HelpScreen
 from reader.widgets.article_detail import RelatedList
@@ -338,22 +338,22 @@ async def test_tree_labels_counts_and_category_groups(topic_folder: Path) -> Non
         await start(app, pilot)
         nodes = tree_nodes(app.main_screen.tree)
         labels = [(depth, label) for depth, label, _ in nodes]
-        assert labels[0] == (0, "All articles 4")
+        assert labels[0] == (0, "All articles 4/4")
         by_data = {node.data: (depth, label) for depth, label, node in nodes}
         # One merged Topics branch first: "all Space stories" whatever their category.
         assert by_data[Node("topics")] == (0, "Topics 3")
-        assert by_data[Node("topic", "Space")] == (1, "Space 2")
+        assert by_data[Node("topic", "Space")] == (1, "Space 2/2")
         assert by_data[Node("categories")] == (0, "Categories 2")
-        assert by_data[Node("category", "news")] == (1, "news 3")
-        assert by_data[Node("category", "research")] == (1, "research 1")
-        assert by_data[Node("topic", "Space", "news")] == (2, "Space 2")
-        assert by_data[Node("topic", "Robotics", "news")] == (2, "Robotics 2")
-        assert by_data[Node("topic", "Climate", "research")] == (2, "Climate 1")
+        assert by_data[Node("category", "news")] == (1, "news 3/3")
+        assert by_data[Node("category", "research")] == (1, "research 1/1")
+        assert by_data[Node("topic", "Space", "news")] == (2, "Space 2/2")
+        assert by_data[Node("topic", "Robotics", "news")] == (2, "Robotics 2/2")
+        assert by_data[Node("topic", "Climate", "research")] == (2, "Climate 1/1")
         assert by_data[Node("providers")] == (0, "Providers 2")
-        assert by_data[Node("provider", "Orbit Wire")] == (1, "Orbit Wire 2")
-        assert by_data[Node("provider", "Byte Daily")] == (1, "Byte Daily 2")
+        assert by_data[Node("provider", "Orbit Wire")] == (1, "Orbit Wire 2/2")
+        assert by_data[Node("provider", "Byte Daily")] == (1, "Byte Daily 2/2")
         order = [node.data for depth, _, node in nodes if depth == 0]
-        assert order == [ALL, Node("topics"), Node("categories"), Node("providers")]
+        assert order == [ALL, UNREAD, STARRED, NEW, Node("topics"), Node("categories"), Node("providers")]
         # Topics open; categories and providers closed until asked for.
         tree = app.main_screen.tree
         assert find_node(tree, Node("topics")).is_expanded
@@ -373,7 +373,7 @@ async def test_one_category_is_not_grouped(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
         top = [node.data for depth, _, node in tree_nodes(app.main_screen.tree) if depth == 0]
-        assert top == [ALL, Node("topics"), Node("providers")]
+        assert top == [ALL, UNREAD, STARRED, NEW, Node("topics"), Node("providers")]
         assert find_node(app.main_screen.tree, Node("topics")).is_expanded
 
 
@@ -666,8 +666,8 @@ async def test_draft_is_marked_in_the_list(detail_folder: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot)
         lines = list_lines(app)
-        assert lines[0].startswith("◌ Launch window opens")
-        assert lines[1].startswith("  Pad repairs finished")
+        assert lines[0].startswith("•◌ Launch window opens")  # unread, and a draft
+        assert lines[1].startswith("•  Pad repairs finished")
 
 
 async def test_empty_folder_says_so(tmp_path: Path) -> None:
@@ -937,7 +937,7 @@ async def test_hostile_titles_are_shown_literally(hostile_folder: Path) -> None:
         assert len(app.main_screen.library) == 5, app.main_screen.library.errors
         lines = list_lines(app)
         for position, title in enumerate(HOSTILE):
-            assert lines[position].startswith("  " + title), (lines[position], title)
+            assert lines[position].startswith("•  " + title), (lines[position], title)
         assert_no_escape(app)
 
         for title in HOSTILE:
@@ -947,7 +947,7 @@ async def test_hostile_titles_are_shown_literally(hostile_folder: Path) -> None:
             assert f"{title} x.com" in text_of(app, "#detail-meta")
             assert_no_escape(app)
         # The tree's labels are literal too.
-        assert any(label == "[@click=app.quit]x[/] 1" for _, label, _ in tree_nodes(app.main_screen.tree))
+        assert any(label == "[@click=app.quit]x[/] 1/1" for _, label, _ in tree_nodes(app.main_screen.tree))
         # The status line, with a hostile topic chosen.
         await choose_in_tree(app, pilot, Node("topic", "[/]"))
         assert "[/] 1" in status(app)

@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from snapshot_apps import broken_app, library_app, loaded
+from snapshot_apps import broken_app, library_app, loaded, marked
 
 from reader.format import clock
 
@@ -40,6 +40,11 @@ def test_main_screen_wide(snap_compare) -> None:
 def test_main_screen_light(snap_compare, theme: str) -> None:
     """Light themes: provider and date muted but readable, on plain rows and under the cursor."""
     assert snap_compare(library_app(theme), terminal_size=(120, 35), run_before=loaded, press=["down"])
+
+
+def test_list_with_read_unread_and_starred_rows(snap_compare) -> None:
+    """Unread rows bold with a dot; read rows plain; starred rows with a star; unread counts in the tree."""
+    assert snap_compare(library_app(), terminal_size=(120, 35), run_before=marked)
 
 
 def test_main_screen_narrow(snap_compare) -> None:

@@ -23,8 +23,17 @@ from textual.widgets import Footer
 from ..browser import LinkOpener
 from ..commands import Scope, bindings, help_sections
 from ..folder_loader import LoadStage
-from ..library import ALL, Library, ListQuery, SortKey
-from ..messages import ArticleRead, FirstScreenRead, LibraryLoaded, LoadFailed, LoadProgressed, LoadWarning
+from ..library import ALL, UNREAD, Library, ListQuery, NodeKind, SortKey
+from ..messages import (
+    ArticleRead,
+    FirstScreenRead,
+    LibraryLoaded,
+    LoadFailed,
+    LoadProgressed,
+    LoadWarning,
+    StateChanged,
+)
+from ..state import ReadingState
 from ..session import LibrarySession
 from ..text import escape_name
 from ..widgets.article_detail import ArticleDetail, RelatedList
@@ -35,6 +44,8 @@ from ..widgets.topic_tree import TopicTree
 # The order `s` cycles through; title is in the palette and on the column heading.
 SORT_CYCLE = (SortKey.QUALITY, SortKey.HEAT, SortKey.DATE)
 DETAIL_DELAY_S = 0.05  # holding a key down moves the list; the detail pane follows when it settles
+READ_AFTER_S = 1.5  # an article shown this long in the detail pane counts as read (mark_read = "on-view")
+STATE_POLL_S = 2.0  # how often to look for another window's marks (a cheap PRAGMA)
 
 
 class MainScreen(Screen[None]):
@@ -44,10 +55,13 @@ class MainScreen(Screen[None]):
 
     list_query: reactive[ListQuery] = reactive(ListQuery, init=False)
 
-    def __init__(self, session: LibrarySession, query: ListQuery) -> None:
+    def __init__(self, session: LibrarySession, query: ListQuery, *, mark_read: str = "on-view") -> None:
         super().__init__()
         self.session = session
+        self.mark_read_when = mark_read  # on-view | on-open | manual
         self.library = Library([], complete=False)
+        self.reading: ReadingState | None = None  # None until the state file has been read
+        self._read_timer: Timer | None = None
         self.set_reactive(MainScreen.list_query, query)
         self.links = LinkOpener(self)
         self._detail_timer: Timer | None = None
@@ -92,6 +106,7 @@ class MainScreen(Screen[None]):
         self.article_list.focus()
         self._update_status()
         self.session.start(self, self.list_query)
+        self.set_interval(STATE_POLL_S, self.session.poll)
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -113,7 +128,7 @@ class MainScreen(Screen[None]):
 
     def _show_list(self, keep_id: str | None) -> None:
         library = self.library
-        rows = library.view_of(self.list_query)
+        rows = library.view_of(self.list_query, self.reading)
         keep = library.index_of(keep_id) if keep_id is not None else None
         self.article_list.show(library, rows, keep=keep)
         self._show_detail()
@@ -124,8 +139,9 @@ class MainScreen(Screen[None]):
         self.status.show_place(
             escape_name(root.name or str(root)),
             query.node.label,
-            None if self._preview else self.library.count(query.node),
+            None if self._preview else self.library.count_of(query.node, self.reading),
             f"{query.sort.label} {query.arrow}",
+            unread=None if self._preview or self.reading is None else self.library.count_of(UNREAD, self.reading),
         )
         self.status.show_problems(len(self.library.errors), len(self.library.duplicates))
         if not self._progress:
@@ -155,7 +171,7 @@ class MainScreen(Screen[None]):
         if library.complete:
             self._progress = ""
             self.article_list.empty_message = "No articles here." if len(library) == 0 else ""
-        self.tree.show_library(library, self.list_query.node)
+        self.tree.show_library(library, self.list_query.node, self.reading)
         if library.count(self.list_query.node) == 0 and self.list_query.node != ALL and library.complete:
             self.set_reactive(MainScreen.list_query, replace(self.list_query, node=ALL))
             self.tree.show_chosen(ALL)
@@ -184,6 +200,20 @@ class MainScreen(Screen[None]):
         self._show_list(self._highlighted_id())
         self._update_status()
         self.notify(message.reason, title="Loading failed", severity="error", markup=False, timeout=15)
+
+    def on_state_changed(self, message: StateChanged) -> None:
+        """The reading state after a mark (already on disk), an undo, or another window's change."""
+        self.reading = message.state
+        self.article_list.show_marks(message.state)
+        self.tree.show_marks(self.library, message.state)
+        if NodeKind(self.list_query.node.kind).is_state:
+            # The view depends on the marks: rebuilt, the cursor stays at its place in it.
+            position = self.article_list.cursor
+            self.article_list.show(self.library, self.library.view_of(self.list_query, message.state))
+            self.article_list.cursor = position
+        self._update_status()
+        if message.note:
+            self.notify(message.note, severity="error" if message.error else "information", markup=False)
 
     def on_load_warning(self, message: LoadWarning) -> None:
         self.notify(message.text, severity="warning", markup=False, timeout=10)
@@ -231,7 +261,7 @@ class MainScreen(Screen[None]):
     def jump_to(self, index: int) -> None:
         """Show a library article in the list, switching to All articles if the node lacks it."""
         article_id = self.library.articles[index].id
-        if index not in self.library.view_of(self.list_query):
+        if index not in self.library.view_of(self.list_query, self.reading):
             self.tree.show_chosen(ALL)
             self.list_query = replace(self.list_query, node=ALL)
         self._show_list(keep_id=article_id)
@@ -261,6 +291,18 @@ class MainScreen(Screen[None]):
             self.detail.show_article(None, None, message="This article's file can no longer be read.")
             return
         self.detail.show_article(message.article, message.library)
+        if self.mark_read_when == "on-view":
+            if self._read_timer is not None:
+                self._read_timer.stop()
+            article_id = message.article.id
+            self._read_timer = self.set_timer(READ_AFTER_S, lambda: self._read_if_still_shown(article_id))
+
+    def _read_if_still_shown(self, article_id: str) -> None:
+        self._read_timer = None
+        shown = self.detail.article
+        if shown is not None and shown.id == article_id and self._highlighted_id() == article_id:
+            if self.reading is not None and article_id not in self.reading.read:
+                self.session.mark_read([article_id])
 
     # --- actions ---------------------------------------------------------------------
 
@@ -290,10 +332,65 @@ class MainScreen(Screen[None]):
         return self.library.articles[index].url if index is not None else None
 
     def action_open_article(self) -> None:
-        if self.article_list.highlighted is None:
+        article_id = self._highlighted_id()
+        if article_id is None:
             self.notify("No article selected.", severity="warning")
             return
-        self.links.open(self._current_url())
+        if self.links.open(self._current_url()) and self.mark_read_when != "manual":
+            self._mark([article_id], "read", True)
+
+    # --- reading state ---------------------------------------------------------------
+
+    def _mark(self, ids: list[str], field: str, value: bool, *, say: bool = False) -> None:
+        if self.reading is None:
+            self.notify("The reading state is still being read.", severity="warning")
+            return
+        if field == "read":
+            self.session.mark_read(ids, value, say=say)
+        else:
+            self.session.star(ids, value)
+
+    def action_toggle_read(self) -> None:
+        article_id = self._highlighted_id()
+        if article_id is not None and self.reading is not None:
+            self._mark([article_id], "read", article_id not in self.reading.read)
+
+    def action_toggle_star(self) -> None:
+        article_id = self._highlighted_id()
+        if article_id is not None and self.reading is not None:
+            self._mark([article_id], "starred", article_id not in self.reading.starred)
+
+    def action_mark_view_read(self) -> None:
+        if self.reading is None:
+            return
+        articles, read = self.library.articles, self.reading.read
+        ids = [articles[i].id for i in self.article_list.rows if articles[i].id not in read]
+        if not ids:
+            self.notify("Every article here is read already.")
+            return
+        self._mark(ids, "read", True, say=True)
+
+    def action_undo_mark(self) -> None:
+        self.session.undo()
+
+    def action_next_unread(self) -> None:
+        self._go_to_unread(+1)
+
+    def action_previous_unread(self) -> None:
+        self._go_to_unread(-1)
+
+    def _go_to_unread(self, step: int) -> None:
+        """The next (or previous) unread article in the list's order, from the cursor."""
+        if self.reading is None:
+            return
+        rows, articles, read = self.article_list.rows, self.library.articles, self.reading.read
+        position = self.article_list.cursor + step
+        while 0 <= position < len(rows):
+            if articles[rows[position]].id not in read:
+                self.article_list.cursor = position
+                return
+            position += step
+        self.notify("No more unread articles this way.", severity="information")
 
     def action_copy_link(self) -> None:
         url = self._current_url()

@@ -27,7 +27,7 @@ from textual.widgets import Static
 
 from ..commands import Scope, bindings
 from ..format import clock, relative_date, score_cell
-from ..library import Library, ListQuery, SortKey
+from ..library import Library, ListQuery, Marks, SortKey
 from ..model import ArticleSummary
 from ..text import fit
 
@@ -37,6 +37,8 @@ _ROW_CACHE_SIZE = 512
 # background: the stylesheet's $text-muted is "auto 60%", which only means
 # something over a known background (as a partial style it came out white).
 _COLUMNS = (
+    "article-list--unread",
+    "article-list--starred",
     "article-list--provider",
     "article-list--date",
     "article-list--draft",
@@ -59,6 +61,8 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--provider",
         "article-list--date",
         "article-list--draft",
+        "article-list--unread",
+        "article-list--starred",
         "article-list--empty",
         "article-list--score-low",
         "article-list--score-mid",
@@ -100,6 +104,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.library: Library | None = None
         self.rows: Sequence[int] = ()
         self.empty_message = "Loading…"
+        self.marks: Marks | None = None  # the reading state: unread rows stand out, starred ones carry ★
         self._row_cache: OrderedDict[tuple, Strip] = OrderedDict()
         self._now = clock.now()
         self._styles: dict[tuple[str, bool], Style] | None = None  # resolved per theme, see _style
@@ -117,6 +122,12 @@ class ArticleList(ScrollView, can_focus=True):
         if keep is not None:
             position = self._position_of(keep)
         self.cursor = position
+        self.refresh()
+
+    def show_marks(self, marks: Marks | None) -> None:
+        """A new reading state: rows are drawn again with it (only the visible ones are)."""
+        self.marks = marks
+        self._row_cache.clear()
         self.refresh()
 
     def _position_of(self, index: int) -> int:
@@ -215,10 +226,14 @@ class ArticleList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         index = self.rows[position]
         selected = position == self.cursor
-        key = (index, width, selected, self.has_focus)
+        article = self.library.articles[index]
+        marks = self.marks
+        unread = marks is not None and article.id not in marks.read
+        starred = marks is not None and article.id in marks.starred
+        key = (index, width, selected, self.has_focus, unread, starred)
         strip = self._row_cache.get(key)
         if strip is None:
-            strip = self._render_row(self.library.articles[index], width, selected)
+            strip = self._render_row(article, width, selected, unread, starred)
             self._row_cache[key] = strip
             if len(self._row_cache) > _ROW_CACHE_SIZE:
                 self._row_cache.popitem(last=False)
@@ -226,7 +241,7 @@ class ArticleList(ScrollView, can_focus=True):
             self._row_cache.move_to_end(key)
         return strip
 
-    def _render_row(self, article: ArticleSummary, width: int, selected: bool) -> Strip:
+    def _render_row(self, article: ArticleSummary, width: int, selected: bool, unread: bool, starred: bool) -> Strip:
         base = self._row_style(selected)
 
         def style(name: str) -> Style:
@@ -237,10 +252,15 @@ class ArticleList(ScrollView, can_focus=True):
         date = relative_date(article.published_at, self._now)
         provider_width = _provider_width(width)
         title_width = _title_width(width, provider_width)
-        marker = "◌ " if article.is_draft else "  "
+        # Three cells: unread (•), starred (★) or draft (◌), a space.
+        title_style = style("article-list--draft") if article.is_draft else base
+        if unread:
+            title_style += Style(bold=True)
         segments = [
-            Segment(marker, style("article-list--draft")),
-            Segment(fit(article.title, title_width), style("article-list--draft") if article.is_draft else base),
+            Segment("•" if unread else " ", style("article-list--unread")),
+            Segment("★" if starred else "◌" if article.is_draft else " ", style("article-list--starred" if starred else "article-list--draft")),
+            Segment(" ", base),
+            Segment(fit(article.title, title_width), title_style),
         ]
         if provider_width:
             segments.append(Segment(" " + fit(article.provider.label, provider_width), style("article-list--provider")))
@@ -314,7 +334,7 @@ def _level(kind: str, level: float | None) -> str:
 
 # Column widths, shared by the rows and the heading: a draft marker, the title
 # (what is left), the provider (when there is room), the date, two scores.
-_MARKER, _PROVIDER, _PROVIDER_MAX, _DATE, _SCORE = 2, 16, 28, 10, 5
+_MARKER, _PROVIDER, _PROVIDER_MAX, _DATE, _SCORE = 3, 16, 28, 10, 5
 
 
 def _provider_width(width: int) -> int:

@@ -19,8 +19,10 @@ class StatusLine(Horizontal):
         yield Static(id="status-loading")
         yield Static(id="status-problems")
 
-    def show_place(self, library_name: str, node_label: str, count: int | None, order: str) -> None:
-        """Where the user is; ``count`` None while it is not known yet (loading)."""
+    def show_place(
+        self, library_name: str, node_label: str, count: int | None, order: str, *, unread: int | None = None
+    ) -> None:
+        """Where the user is; ``count`` None while it is not known yet (loading); ``unread`` in the library."""
         self.query_one("#status-where", Static).update(
             Content.assemble(
                 (library_name, "bold"),
@@ -29,6 +31,7 @@ class StatusLine(Horizontal):
                 (f" {count:,}" if count is not None else " …", "$accent"),
                 ("  sorted by ", "dim"),
                 (order, "bold"),
+                (f"  {unread:,} unread" if unread is not None else "", "dim"),
             )
         )
 

@@ -16,7 +16,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..commands import Scope, bindings
-from ..library import ALL, Library, Node, NodeKind
+from ..library import ALL, NEW, STARRED, UNREAD, Library, Marks, Node, NodeKind
 
 
 TOPICS = Node(NodeKind.TOPICS)
@@ -24,10 +24,15 @@ CATEGORIES = Node(NodeKind.CATEGORIES)
 PROVIDERS = Node(NodeKind.PROVIDERS)
 
 
-def _label(name: str, count: int) -> Text:
+def _label(name: str, count: int, unread: int | None = None) -> Text:
+    """``name 150``, or ``name 12/150`` with the unread count; the counts are styled spans, the name is not."""
     # Text, never a str: Tree parses a str label as markup, and topic names are untrusted.
     label = Text(name)
-    label.append(f" {count:,}", style="dim")
+    if unread:
+        label.append(f" {unread:,}", style="bold")
+        label.append(f"/{count:,}", style="dim")
+    else:
+        label.append(f" {count:,}", style="dim")
     return label
 
 
@@ -54,8 +59,9 @@ class TopicTree(Tree[Node]):
         # Choosing a category shows its articles; it should not also fold it away.
         self.auto_expand = False
         self._chosen: Node = ALL
+        self._named: dict[Node, tuple[str, int]] = {}  # each node's name and count, to relabel with marks
 
-    def show_library(self, library: Library, chosen: Node) -> None:
+    def show_library(self, library: Library, chosen: Node, marks: Marks | None = None) -> None:
         """Rebuild the tree from a library, keeping open branches and the cursor.
 
         While the tree has focus, the cursor stays where the user put it (the
@@ -66,30 +72,54 @@ class TopicTree(Tree[Node]):
         expanded = {n.data for n in self._all_nodes() if n.is_expanded and n.data is not None}
         first_build = not self.root.children
         self.clear()
+        self._named = {}
         root = self.root
-        root.add_leaf(_label("All articles", len(library)), data=ALL)
-        topics = root.add(_label("Topics", len(library.topic_counts)), data=TOPICS)
+        self._add(root, "All articles", ALL, len(library))
+        for node in (UNREAD, STARRED, NEW):
+            self._named[node] = (node.label, 0)
+            root.add_leaf(Text(node.label), data=node)
+        topics = self._add(root, "Topics", TOPICS, len(library.topic_counts), leaf=False)
         for topic, count in library.topic_counts.items():
-            topics.add_leaf(_label(topic, count), data=Node(NodeKind.TOPIC, topic))
+            self._add(topics, topic, Node(NodeKind.TOPIC, topic), count)
         if first_build or TOPICS in expanded:
             topics.expand()
         if library.grouped_by_category:
-            categories = root.add(_label("Categories", len(library.category_counts)), data=CATEGORIES)
+            categories = self._add(root, "Categories", CATEGORIES, len(library.category_counts), leaf=False)
             for category, total in library.category_counts.items():
                 node = Node(NodeKind.CATEGORY, category)
-                branch = categories.add(_label(category or "(no category)", total), data=node)
+                branch = self._add(categories, category or "(no category)", node, total, leaf=False)
                 for topic, count in library.category_topic_counts.get(category, {}).items():
-                    branch.add_leaf(_label(topic, count), data=Node(NodeKind.TOPIC, topic, category))
+                    self._add(branch, topic, Node(NodeKind.TOPIC, topic, category), count)
                 if node in expanded:
                     branch.expand()
             if CATEGORIES in expanded:
                 categories.expand()
-        providers = root.add(_label("Providers", len(library.provider_counts)), data=PROVIDERS)
+        providers = self._add(root, "Providers", PROVIDERS, len(library.provider_counts), leaf=False)
         for provider, count in library.provider_counts.items():
-            providers.add_leaf(_label(provider or "(unknown)", count), data=Node(NodeKind.PROVIDER, provider))
+            self._add(providers, provider or "(unknown)", Node(NodeKind.PROVIDER, provider), count)
         if PROVIDERS in expanded:
             providers.expand()
+        self.show_marks(library, marks)
         self.show_chosen(here or chosen)
+
+    def _add(self, parent: TreeNode[Node], name: str, node: Node, count: int, leaf: bool = True) -> TreeNode[Node]:
+        self._named[node] = (name, count)
+        add = parent.add_leaf if leaf else parent.add
+        return add(_label(name, count), data=node)
+
+    def show_marks(self, library: Library, marks: Marks | None) -> None:
+        """Counts with the reading state: ``AI 12/150`` (unread of all), and the Unread, Starred, New nodes."""
+        unread = library.unread_counts(marks.read) if marks is not None else {}
+        for tree_node in self._all_nodes():
+            node = tree_node.data
+            if node is None or node not in self._named:
+                continue
+            name, count = self._named[node]
+            if NodeKind(node.kind).is_state:
+                # No count until the reading state is known (a moment after start).
+                tree_node.set_label(_label(name, library.count_of(node, marks)) if marks is not None else Text(name))
+            elif not NodeKind(node.kind).is_group and node in unread:
+                tree_node.set_label(_label(name, count, unread[node]))
 
     def render_label(self, node: TreeNode[Node], base_style: Style, style: Style) -> Text:
         """The label cut to the room the pane has, so a long name never hides its count."""
@@ -100,9 +130,9 @@ class TopicTree(Tree[Node]):
         room = self.scrollable_content_region.width - depth * self.guide_depth
         if room <= 0 or text.cell_len <= room:
             return text
-        # The count is the label's last span: the name before it gives way, with an ellipsis.
+        # The counts are the label's styled spans: the name before them gives way, with an ellipsis.
         label = node._label
-        count_length = len(label.plain) - label.spans[-1].start if label.spans else 0
+        count_length = len(label.plain) - label.spans[0].start if label.spans else 0
         split = len(text.plain) - count_length
         name, count = text[:split], text[split:]
         name.truncate(max(name.cell_len - (text.cell_len - room), 1), overflow="ellipsis")
