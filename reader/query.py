@@ -1,0 +1,1341 @@
+"""The search language: a query typed in the search line (or given to ``reader list --query``),
+parsed once into a frozen value, and the articles it matches.
+
+``parse(text)`` gives a ``Query`` or raises ``QueryError`` (one printable line
+naming the problem, with a suggestion where one fits, and where it is). A
+``Query`` is hashable and compares by meaning (``Query.text`` is its normal
+spelling), so it can be part of a cache key. ``matches`` tests one article;
+``filter_indexes`` (or ``SearchIndex.filter``) answers a query over a whole
+library at once, in a few milliseconds at 100,000 articles.
+
+Matching, everywhere the same (``QUERY_HELP`` is the user's version):
+
+* Text is compared folded: case folded, compatibility forms decomposed
+  (NFKD), combining marks removed; so ``Zurich`` finds ``Zürich`` and
+  ``ＡＩ`` finds ``AI``. Folded text is cut into tokens, runs of letters and
+  digits (as SQLite FTS5's ``unicode61`` tokenizer does with diacritics removed).
+* A word matches a whole token (``sensor`` does not find ``sensors``), except
+  the last word while typing (``prefix_last``), which matches a token's start.
+  A word with punctuation (``covid-19``) is the phrase of its tokens; a word with
+  no letter or digit at all (``-``, ``+++``) is no condition and is left out.
+* A phrase matches consecutive tokens within one value: the title, the
+  provider, one topic, one author (or the excerpt, when the index is given them).
+* ``topic:``, ``provider:`` (name or domain), ``category:``, ``author:`` and
+  ``type:`` match a word or phrase within one value of that field:
+  ``topic:AI`` finds the topics ``AI`` and ``Edge AI``. (FTS5's column filter
+  means the same, so an FTS5 index can answer these too.)
+* ``domain:example.com`` matches the link's host ``example.com`` and every host
+  under it (``www.example.com``, ``news.example.com``); a leading ``www.`` is ignored.
+* Comparisons (``quality>=80``, ``after:2024-01-01``, ``age<7d``) never match an
+  article without the value; ``-`` is the plain complement, so ``-quality>50``
+  keeps the articles with a quality of 50 or less *and* those with none.
+* Dates are UTC. ``after:D`` is from the start of D on (D included);
+  ``before:D`` is before the start of D; ``date:D`` is within D (a day, a month
+  or a year); so ``after:2024-01-01 before:2024-02-01`` is January.
+* ``OR`` binds closer than the space between terms: ``a OR b c`` is ``(a OR b) c``.
+  ``AND`` may be written, and means what a space means.
+
+The excerpt is not in ``ArticleSummary``: in memory, words match the title,
+provider, topics and authors; ``SearchIndex(articles, excerpts=...)`` adds the
+excerpts when a caller has them (from the load cache, say).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import sys
+import threading
+import time
+import unicodedata
+from array import array
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from itertools import compress, repeat
+from typing import TYPE_CHECKING, Protocol, Union
+
+from .text import escape_name
+
+if TYPE_CHECKING:
+    from .model import ArticleSummary
+
+# A query longer than this is refused: nobody types one, and a pasted file
+# should get a message, not a parse of megabytes.
+MAX_QUERY_CHARS = 10_000
+# Parentheses nested deeper than this are refused (the parser recurses on them).
+MAX_DEPTH = 20
+
+# --- the syntax tree ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A word or phrase in the title, excerpt, provider, topics or authors (folded tokens)."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False  # the last token matches the start of a token
+
+
+@dataclass(frozen=True, slots=True)
+class FieldText:
+    """``topic:AI``: a word or phrase within one value of a text field."""
+
+    field: str  # topic, provider, category, author, type
+    tokens: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """``domain:example.com``: the link's host is it or is under it (folded, without ``www.``)."""
+
+    host: str
+    prefix: bool = False  # while typing: some dot-separated tail of the host starts with it
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """``quality>=80``: a score within inclusive bounds (None: unbounded)."""
+
+    field: str  # quality, heat
+    low: int | None
+    high: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Date:
+    """``after:2024-01-01``: published at or after ``low`` and before ``high`` (UTC seconds; None: unbounded)."""
+
+    low: int | None
+    high: int | None
+    shown: str  # the normal spelling, e.g. "date:2024-03"
+
+
+@dataclass(frozen=True, slots=True)
+class Age:
+    """``age<7d``: how long ago an article was published, against the clock when the query runs."""
+
+    op: str  # < <= > >=
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """``is:unread``: read, unread, starred, new (since the last run) or draft."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    term: Term
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    terms: tuple[Term, ...]
+
+
+Term = Union[Text, FieldText, Domain, Number, Date, Age, State, Not, And, Or]  # noqa: UP007 (a runtime alias)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: its syntax tree (None: it matches everything) and its normal spelling.
+
+    Two spellings of one query (``quality>79`` and ``quality>=80``; ``AI`` and
+    ``ai``) give equal queries with the same hash. Whether the last word is a
+    prefix is part of the tree, not of ``text``.
+    """
+
+    root: Term | None = None
+    text: str = ""
+
+    @property
+    def is_everything(self) -> bool:
+        return self.root is None
+
+    @property
+    def uses_state(self) -> bool:
+        """Whether the result depends on the reading state (``is:read``, ``is:unread``, ``is:starred``, ``is:new``)."""
+        return any(isinstance(t, State) and t.name != "draft" for t in _walk(self.root))
+
+    @property
+    def relative(self) -> bool:
+        """Whether the result depends on the clock (``age``): a cached result goes stale."""
+        return any(isinstance(t, Age) for t in _walk(self.root))
+
+
+EVERYTHING = Query()
+
+
+class QueryError(ValueError):
+    """A query that cannot be parsed. ``str()`` is one printable line: the problem, then where it is.
+
+    ``message`` is the problem alone; ``position`` is the index in the query
+    text (0-based) where it is.
+    """
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(f"{message} (column {position + 1})")
+        self.message = message
+        self.position = position
+
+
+class Marks(Protocol):
+    """What matching needs of the reading state (``state.ReadingState``): sets of article ids."""
+
+    read: frozenset[str]
+    starred: frozenset[str]
+    new: frozenset[str]
+
+
+# --- folding -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: case folded, compatibility forms decomposed, combining marks removed."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return text if text.isascii() else _combining_marks().sub("", text)
+
+
+@lru_cache(maxsize=1)
+def _combining_marks() -> re.Pattern[str]:
+    """Every character with a combining class, as this Python's Unicode database has them (made once, ~0.1 s)."""
+    codes = [code for code in range(0x300, sys.maxunicode + 1) if unicodedata.combining(chr(code))]
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    marks = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    # A class with characters past U+FFFF is a slow list of ranges (10 µs a title): the
+    # look-behind runs it only for characters that are not Latin-1 or its extensions.
+    return re.compile(f"[\u0300-\U0010ffff](?<=[{marks}])")
+
+
+def tokens(text: str) -> list[str]:
+    """The folded tokens of a text: runs of letters and digits."""
+    return _TOKEN.findall(fold(text))
+
+
+def _padded(text: str) -> str:
+    """A value as the index keeps it: its tokens, one space between and around them."""
+    found = _TOKEN.findall(fold(text))
+    return f" {' '.join(found)} " if found else " "
+
+
+def _needle(words: tuple[str, ...], prefix: bool) -> str:
+    return " " + " ".join(words) + ("" if prefix else " ")
+
+
+# --- the language --------------------------------------------------------------------------
+
+TEXT_FIELDS = ("topic", "provider", "category", "author", "type")
+NUMBER_FIELDS = ("quality", "heat")
+DATE_FIELDS = ("after", "before", "date")
+FIELDS = (*TEXT_FIELDS, "domain", *NUMBER_FIELDS, *DATE_FIELDS, "age", "is")
+STATES = ("unread", "read", "starred", "new", "draft")
+_AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+# (example, meaning): the help screen and the README show these rows.
+QUERY_HELP: list[tuple[str, str]] = [
+    ("glacier sensors", "both words, in the title, provider, topics or authors; any case, any accents"),
+    ("glacier sens", "while typing, the last word matches the start of a word (sensor, sensors)"),
+    ('"glacier sensors"', "the exact phrase"),
+    ("-crypto", "without the word; - before any term or (group) excludes it"),
+    ("ai OR robots", "either one; OR binds closer than a space: a OR b c means (a OR b) c"),
+    ("(ai OR robots) -crypto", "parentheses group terms"),
+    ("topic:AI", "a topic with that word (topic:AI finds AI and Edge AI)"),
+    ('provider:"Threat Horizon"', "a provider's name or domain; quote a name with spaces"),
+    ("category:analysis  author:doe  type:video", "the category, an author, the type"),
+    ("domain:example.com", "the link's host is example.com or under it (www.example.com)"),
+    ("quality>=80  heat>50", "scores; also <, <=, = (quality=80, or quality:80)"),
+    ("quality:50..80", "from 50 to 80, both included (quality:80.. and quality:..50 too)"),
+    ("after:2024-01-01", "published on that day or later (dates are UTC)"),
+    ("before:2024-02-01", "published before that day"),
+    ("date:2024-03", "within a month; also a day (2024-03-15), a year (2024), a range (2024-01..2024-03)"),
+    ("age<7d  age>12h", "published less than 7 days / more than 12 hours ago; units m, h, d, w"),
+    ("is:unread  is:read  is:starred", "by reading state"),
+    ("is:new  is:draft", "first seen since the last run; drafts (published: false)"),
+    ("-quality>50", "an article without a value never matches a comparison, so this keeps those too"),
+]
+
+
+class _Lexeme:
+    """One piece of a query: "(", ")", "OR", "AND", "-(" (a negated group) or a term."""
+
+    __slots__ = ("end", "field", "kind", "negations", "op", "position", "quoted", "value", "value_position")
+
+    def __init__(self, kind: str, position: int, end: int, negations: int = 0) -> None:
+        self.kind = kind  # "(", ")", "OR", "AND", "-(", "word", "phrase", "field"
+        self.position = position
+        self.end = end
+        self.negations = negations
+        self.field = ""
+        self.op = ""
+        self.value = ""
+        self.value_position = position
+        self.quoted = False
+
+
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r'[^\s()"]+')
+_FIELD = re.compile(r"([A-Za-z]+)(>=|<=|>|<|=|:)", re.ASCII)
+
+
+def _lex(text: str) -> list[_Lexeme]:
+    found: list[_Lexeme] = []
+    length = len(text)
+    at = 0
+    while True:
+        space = _SPACE.match(text, at)
+        if space:
+            at = space.end()
+        if at >= length:
+            return found
+        char = text[at]
+        if char in "()":
+            found.append(_Lexeme(char, at, at + 1))
+            at += 1
+            continue
+        start = at
+        while at < length and text[at] == "-":
+            at += 1
+        negations = at - start
+        if at >= length or text[at].isspace() or text[at] == ")":
+            continue  # a lone "-": no letter or digit, no condition
+        if text[at] == "(":
+            found.append(_Lexeme("-(", start, at + 1, negations))
+            at += 1
+            continue
+        if text[at] == '"':
+            close = text.find('"', at + 1)
+            if close < 0:
+                raise QueryError('unclosed quote: add a closing "', at)
+            lexeme = _Lexeme("phrase", start, close + 1, negations)
+            lexeme.value, lexeme.value_position, lexeme.quoted = text[at + 1 : close], at + 1, True
+            found.append(lexeme)
+            at = close + 1
+            continue
+        word = _WORD.match(text, at)
+        assert word is not None  # text[at] is none of space, quote, parenthesis
+        at = word.end()
+        if negations == 0 and word.group() in ("OR", "AND"):
+            found.append(_Lexeme(word.group(), start, at))
+            continue
+        field = _FIELD.match(word.group())
+        if field is None:
+            lexeme = _Lexeme("word", start, at, negations)
+            lexeme.value, lexeme.value_position = word.group(), word.start()
+            found.append(lexeme)
+            continue
+        lexeme = _Lexeme("field", start, at, negations)
+        lexeme.field, lexeme.op = field.group(1), field.group(2)
+        lexeme.value_position = word.start() + field.end()
+        lexeme.value = word.group()[field.end() :]
+        if not lexeme.value and at < length and text[at] == '"':
+            close = text.find('"', at + 1)
+            if close < 0:
+                raise QueryError('unclosed quote: add a closing "', at)
+            lexeme.value, lexeme.value_position, lexeme.quoted = text[at + 1 : close], at + 1, True
+            at = lexeme.end = close + 1
+        found.append(lexeme)
+
+
+def parse(text: str, *, prefix_last: bool = False) -> Query:
+    """The query a text means; ``QueryError`` when it means nothing.
+
+    ``prefix_last``: the search line is being typed, and the word the text ends
+    with (not followed by a space, a quote or a parenthesis) matches the start
+    of a word: ``glacier sen`` finds "glacier sensors".
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long (at most {MAX_QUERY_CHARS:,} characters)", MAX_QUERY_CHARS)
+    lexemes = _lex(text)
+    if prefix_last and lexemes:
+        last = lexemes[-1]
+        last_is_open = last.end == len(text) and not last.quoted
+        prefix_at = len(lexemes) - 1 if last_is_open and last.kind in ("word", "field") else -1
+    else:
+        prefix_at = -1
+    root = _Parser(text, lexemes, prefix_at).parse()
+    return Query(root, _spell(root)) if root is not None else EVERYTHING
+
+
+class _Parser:
+    """Recursive descent over the lexemes::
+
+    query   := and
+    and     := or ( ["AND"] or )*
+    or      := unary ( "OR" unary )*
+    unary   := term | "-(" and ")" | "(" and ")"
+
+    A term with no condition (a word of punctuation) parses to None and drops
+    out of whatever holds it.
+    """
+
+    def __init__(self, text: str, lexemes: list[_Lexeme], prefix_at: int) -> None:
+        self.text = text
+        self.lexemes = lexemes
+        self.at = 0
+        self.prefix_at = prefix_at
+
+    def peek(self) -> _Lexeme | None:
+        return self.lexemes[self.at] if self.at < len(self.lexemes) else None
+
+    def parse(self) -> Term | None:
+        root = self.conjunction(0)
+        extra = self.peek()
+        if extra is not None:  # only a ")" stops a conjunction at the top
+            raise QueryError('unmatched ")": remove it or add a "(" before it', extra.position)
+        return root
+
+    def conjunction(self, depth: int) -> Term | None:
+        terms: list[Term | None] = []
+        while True:
+            lexeme = self.peek()
+            if lexeme is None or lexeme.kind == ")":
+                break
+            if lexeme.kind == "AND":
+                if not terms:
+                    raise QueryError("AND needs a term before it", lexeme.position)
+                self.at += 1
+                following = self.peek()
+                if following is None or following.kind in (")", "OR", "AND"):
+                    raise QueryError("AND needs a term after it", lexeme.position)
+                continue
+            terms.append(self.disjunction(depth))
+        return _and(terms)
+
+    def disjunction(self, depth: int) -> Term | None:
+        lexeme = self.peek()
+        assert lexeme is not None
+        if lexeme.kind == "OR":
+            raise QueryError("OR needs a term before it", lexeme.position)
+        terms = [self.unary(depth)]
+        while (lexeme := self.peek()) is not None and lexeme.kind == "OR":
+            self.at += 1
+            following = self.peek()
+            if following is None or following.kind in (")", "OR", "AND"):
+                raise QueryError("OR needs a term after it", lexeme.position)
+            terms.append(self.unary(depth))
+        return _or(terms)
+
+    def unary(self, depth: int) -> Term | None:
+        lexeme = self.peek()
+        assert lexeme is not None
+        self.at += 1
+        if lexeme.kind in ("(", "-("):
+            if depth >= MAX_DEPTH:
+                raise QueryError(f"too many nested parentheses (at most {MAX_DEPTH})", lexeme.position)
+            inner_start = self.at
+            inner = self.conjunction(depth + 1)
+            close = self.peek()
+            if close is None:
+                opening = lexeme.end - 1
+                raise QueryError('unclosed "(": add a ")"', opening)
+            if self.at == inner_start:
+                raise QueryError("empty parentheses", lexeme.end - 1)
+            self.at += 1
+            return _negated(inner, lexeme.negations)
+        if lexeme.kind == ")":  # reached only as the first thing after "(" or at the top: see parse
+            raise QueryError('unmatched ")": remove it or add a "(" before it', lexeme.position)
+        term = _term(lexeme, prefix=self.at - 1 == self.prefix_at)
+        return _negated(term, lexeme.negations)
+
+
+def _negated(term: Term | None, negations: int) -> Term | None:
+    if term is None or negations % 2 == 0:
+        return term
+    return term.term if isinstance(term, Not) else Not(term)
+
+
+def _and(terms: Iterable[Term | None]) -> Term | None:
+    return _joined(And, terms)
+
+
+def _or(terms: Iterable[Term | None]) -> Term | None:
+    return _joined(Or, terms)
+
+
+def _joined(kind: type[And] | type[Or], terms: Iterable[Term | None]) -> Term | None:
+    """Terms joined by AND or OR: nested groups of the same kind flattened, repeats dropped (a dict keeps the order)."""
+    flat: dict[Term, None] = {}
+    for term in terms:
+        if isinstance(term, kind):
+            flat.update(dict.fromkeys(term.terms))
+        elif term is not None:
+            flat[term] = None
+    if not flat:
+        return None
+    return next(iter(flat)) if len(flat) == 1 else kind(tuple(flat))
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """Something the user typed, as a message may show it: escaped, and cut when long."""
+    shown = escape_name(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _term(lexeme: _Lexeme, prefix: bool) -> Term | None:
+    if lexeme.kind in ("word", "phrase"):
+        found = tuple(tokens(lexeme.value))
+        return Text(found, prefix) if found else None
+    name = lexeme.field.lower()
+    if name not in FIELDS:
+        near = difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6)
+        hint = f": did you mean {near[0]}?" if near else f' (fields: {", ".join(FIELDS)}); put text with ":" in quotes'
+        raise QueryError(f"unknown field {_quote(lexeme.field)}{hint}", lexeme.position)
+    op, value, at = lexeme.op, lexeme.value, lexeme.value_position
+    if name in TEXT_FIELDS or name in ("domain", "is", "after", "before"):
+        if op not in (":", "="):
+            raise QueryError(f"{name} takes {name}:{_EXAMPLES[name]}, not {name}{op}", lexeme.position)
+        if not value.strip():
+            hint = f"; for several, write ({name}:a OR {name}:b)" if value == "" and not lexeme.quoted else ""
+            raise QueryError(f"{name}: needs a value, as in {name}:{_EXAMPLES[name]}{hint}", at)
+    if name in TEXT_FIELDS:
+        found = tuple(tokens(value))
+        if not found:
+            raise QueryError(f"{name}: needs a letter or digit, as in {name}:{_EXAMPLES[name]}", at)
+        return FieldText(name, found, prefix)
+    if name == "domain":
+        return Domain(_domain_value(value, at), prefix)
+    if name == "is":
+        state = value.strip().lower()
+        if state not in STATES:
+            near = difflib.get_close_matches(state, STATES, n=1, cutoff=0.6)
+            hint = f": did you mean is:{near[0]}?" if near else f" (is:{', is:'.join(STATES)})"
+            raise QueryError(f"unknown state {_quote(value)}{hint}", at)
+        return State(state)
+    if name in NUMBER_FIELDS:
+        return _number(name, op, value, at)
+    if name == "age":
+        return _age(op, value, at, lexeme.position)
+    return _date(name, op, value, at)
+
+
+_EXAMPLES = {
+    "topic": "AI",
+    "provider": '"Threat Horizon"',
+    "category": "analysis",
+    "author": "doe",
+    "type": "video",
+    "domain": "example.com",
+    "is": "unread",
+    "after": "2024-01-01",
+    "before": "2024-02-01",
+    "date": "2024-03",
+}
+
+_HOST = re.compile(r"[a-z0-9.\-]*[a-z0-9][a-z0-9.\-]*", re.ASCII)
+
+
+def _domain_value(value: str, at: int) -> str:
+    host = fold(value.strip()).strip(".")
+    if not host.isascii() and not any(char in host for char in "/?#@:[]\\%"):
+        from .links import parse_link  # international names: as the link's host is stored (punycode)
+
+        link = parse_link(f"https://{host}/") if len(host) < 256 else None
+        host = link.host if link is not None else ""
+    host = host.removeprefix("www.")
+    if not _HOST.fullmatch(host):
+        raise QueryError(f"domain needs a host name, as in domain:example.com; not {_quote(value)}", at)
+    return host
+
+
+_INTEGER = re.compile(r"[+-]?\d{1,15}", re.ASCII)
+_COMPARISON = re.compile(r"(>=|<=|>|<|=)?(.*)", re.DOTALL)
+
+
+def _number(name: str, op: str, value: str, at: int) -> Number:
+    if op == ":":
+        compared = _COMPARISON.fullmatch(value)
+        assert compared is not None
+        if compared.group(1):
+            op, value, at = compared.group(1), compared.group(2), at + len(compared.group(1))
+        elif ".." in value:
+            low_text, _, high_text = value.partition("..")
+            if not low_text and not high_text:
+                raise QueryError(f"{name}: a range needs a number on at least one side, as in {name}:50..80", at)
+            low = _integer(name, low_text, at) if low_text else None
+            high = _integer(name, high_text, at + len(low_text) + 2) if high_text else None
+            if low is not None and high is not None and low > high:
+                raise QueryError(f"{name}:{low}..{high} is empty: did you mean {name}:{high}..{low}?", at)
+            return Number(name, low, high)
+        else:
+            op = "="
+    number = _integer(name, value, at)
+    low, high = {
+        "=": (number, number),
+        ">": (number + 1, None),
+        ">=": (number, None),
+        "<": (None, number - 1),
+        "<=": (None, number),
+    }[op]
+    return Number(name, low, high)
+
+
+def _integer(name: str, text: str, at: int) -> int:
+    if not _INTEGER.fullmatch(text):
+        if not text:
+            raise QueryError(f"{name} needs a whole number, as in {name}>=80", at)
+        raise QueryError(f"{name} needs a whole number, as in {name}>=80; not {_quote(text)}", at)
+    return int(text)
+
+
+_DURATION = re.compile(r"(\d{1,9})([a-zA-Z]+)?", re.ASCII)
+
+
+def _age(op: str, value: str, at: int, position: int) -> Term:
+    if op == ":":
+        compared = _COMPARISON.fullmatch(value)
+        assert compared is not None
+        if compared.group(1):
+            op, value, at = compared.group(1), compared.group(2), at + len(compared.group(1))
+        elif ".." in value:
+            low_text, _, high_text = value.partition("..")
+            if not low_text and not high_text:
+                raise QueryError("age: a range needs a duration on at least one side, as in age:1d..7d", at)
+            low = _duration(low_text, at) if low_text else None
+            high = _duration(high_text, at + len(low_text) + 2) if high_text else None
+            if low is not None and high is not None and low > high:
+                raise QueryError(f"age:{low_text}..{high_text} is empty: the shorter age comes first", at)
+            parts = [Age(">=", low) if low is not None else None, Age("<=", high) if high is not None else None]
+            result = _and(parts)
+            assert result is not None
+            return result
+    if op in (":", "="):
+        raise QueryError("age needs a comparison, as in age<7d (or a range, age:1d..7d)", position)
+    return Age(op, _duration(value, at))
+
+
+def _duration(text: str, at: int) -> int:
+    duration = _DURATION.fullmatch(text)
+    unit = duration.group(2).lower() if duration and duration.group(2) else ""
+    if duration is None or unit not in _AGE_UNITS:
+        shown = f"; not {_quote(text)}" if text else ""
+        raise QueryError(
+            f"age needs a number and a unit: m (minutes), h (hours), d (days) or w (weeks), as in age<7d{shown}", at
+        )
+    return int(duration.group(1)) * _AGE_UNITS[unit]
+
+
+_DAY = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", re.ASCII)
+
+
+def _date(name: str, op: str, value: str, at: int) -> Date:
+    if name in ("after", "before"):
+        start, _, spelled = _period(name, value, at)
+        return Date(start, None, f"after:{spelled}") if name == "after" else Date(None, start, f"before:{spelled}")
+    if op == ":":
+        compared = _COMPARISON.fullmatch(value)
+        assert compared is not None
+        if compared.group(1):
+            op, value, at = compared.group(1), compared.group(2), at + len(compared.group(1))
+        elif ".." in value:
+            low_text, _, high_text = value.partition("..")
+            if not low_text and not high_text:
+                raise QueryError("date: a range needs a date on at least one side, as in date:2024-01..2024-03", at)
+            low, _, low_spelled = _period(name, low_text, at) if low_text else (None, None, "")
+            _, high, high_spelled = _period(name, high_text, at + len(low_text) + 2) if high_text else (None, None, "")
+            if low is not None and high is not None and low >= high:
+                raise QueryError(f"date:{low_spelled}..{high_spelled} is empty: the earlier date comes first", at)
+            return Date(low, high, f"date:{low_spelled}..{high_spelled}")
+        else:
+            op = "="
+    start, end, spelled = _period(name, value, at)
+    low, high = {
+        "=": (start, end),
+        ">": (end, None),
+        ">=": (start, None),
+        "<": (None, start),
+        "<=": (None, end),
+    }[op]
+    if op == ">" and end is None:  # after the end of the year 9999
+        low, high = 0, 0
+    shown = f"date:{spelled}" if op == "=" else f"date{op}{spelled}"
+    return Date(low, high, shown)
+
+
+def _period(name: str, text: str, at: int) -> tuple[int, int | None, str]:
+    """(start, end or None past 9999, normal spelling) of a year, month or day, in UTC seconds."""
+    day = _DAY.fullmatch(text.strip())
+    try:
+        if day is None:
+            raise ValueError
+        year, month, mday = int(day.group(1)), day.group(2), day.group(3)
+        start = datetime(year, int(month or 1), int(mday or 1), tzinfo=UTC)
+        if mday is not None:
+            spelled, after = f"{year:04d}-{int(month):02d}-{int(mday):02d}", _next_day
+        elif month is not None:
+            spelled, after = f"{year:04d}-{int(month):02d}", _next_month
+        else:
+            spelled, after = f"{year:04d}", _next_year
+    except ValueError:
+        shown = f"; not {_quote(text)}" if text else ""
+        raise QueryError(f"{name} needs a date: a year, month or day, as in {name}:2024-03-15{shown}", at) from None
+    end = after(start)
+    return int(start.timestamp()), (int(end.timestamp()) if end is not None else None), spelled
+
+
+def _next_day(start: datetime) -> datetime | None:
+    try:
+        return start + timedelta(days=1)
+    except OverflowError:
+        return None
+
+
+def _next_month(start: datetime) -> datetime | None:
+    if start.month < 12:
+        return start.replace(month=start.month + 1)
+    return _next_year(start)
+
+
+def _next_year(start: datetime) -> datetime | None:
+    return start.replace(year=start.year + 1, month=1) if start.year < 9999 else None
+
+
+# --- the normal spelling --------------------------------------------------------------------
+
+
+def _spell(term: Term) -> str:
+    kind = type(term)
+    if kind is Text:
+        return _spell_tokens(term.tokens)
+    if kind is FieldText:
+        return f"{term.field}:{_spell_tokens(term.tokens)}"
+    if kind is Domain:
+        return f"domain:{term.host}"
+    if kind is Number:
+        name, low, high = term.field, term.low, term.high
+        if low is not None and low == high:
+            return f"{name}={low}"
+        if high is None:
+            return f"{name}>={low}"
+        if low is None:
+            return f"{name}<={high}"
+        return f"{name}:{low}..{high}"
+    if kind is Date:
+        return term.shown
+    if kind is Age:
+        return f"age{term.op}{_spell_duration(term.seconds)}"
+    if kind is State:
+        return f"is:{term.name}"
+    if kind is Not:
+        inner = term.term
+        return f"-({_spell(inner)})" if isinstance(inner, (And, Or)) else f"-{_spell(inner)}"
+    if kind is Or:
+        return " OR ".join(f"({_spell(t)})" if isinstance(t, And) else _spell(t) for t in term.terms)
+    return " ".join(_spell(t) for t in term.terms)
+
+
+def _spell_tokens(found: tuple[str, ...]) -> str:
+    return found[0] if len(found) == 1 else '"' + " ".join(found) + '"'
+
+
+def _spell_duration(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"  # not reached: every unit is whole minutes
+
+
+def _walk(term: Term | None) -> Iterable[Term]:
+    if term is None:
+        return
+    yield term
+    if isinstance(term, Not):
+        yield from _walk(term.term)
+    elif isinstance(term, (And, Or)):
+        for child in term.terms:
+            yield from _walk(child)
+
+
+def highlight_terms(query: Query) -> list[str]:
+    """The words and phrases whose matches show (``match_spans``): those not excluded by ``-``.
+
+    A term matched as a prefix (the last word while typing) ends with ``*``.
+    """
+    found: list[str] = []
+
+    def visit(term: Term, negated: bool) -> None:
+        if isinstance(term, Not):
+            visit(term.term, not negated)
+        elif isinstance(term, (And, Or)):
+            for child in term.terms:
+                visit(child, negated)
+        elif isinstance(term, Text) and not negated:
+            spelled = " ".join(term.tokens) + ("*" if term.prefix else "")
+            if spelled not in found:
+                found.append(spelled)
+
+    if query.root is not None:
+        visit(query.root, False)
+    return found
+
+
+# --- finding matches in a text, for highlighting ----------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return fold(char)
+
+
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]")
+
+
+def _folded_with_origins(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, unless folding kept every position, the original index of each folded character."""
+    if text.isascii():
+        return text.lower(), None
+    pieces: list[str] = []
+    origins: list[int] = []
+    for run in _ASCII_RUN.finditer(text):
+        piece = run.group()
+        start = run.start()
+        if len(piece) > 1 or piece.isascii():
+            pieces.append(piece.lower())
+            origins.extend(range(start, run.end()))
+        else:
+            folded = _fold_char(piece)
+            pieces.append(folded)
+            origins.extend(repeat(start, len(folded)))
+    return "".join(pieces), origins
+
+
+def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the terms (``highlight_terms``) occur in a text: sorted, merged (start, end) character spans.
+
+    Matched as search matches: ignoring case and accents, whole words (the start
+    of a word for a term ending in ``*``), a phrase across any punctuation or
+    space between its words.
+    """
+    patterns = []
+    for term in terms:
+        prefix = term.endswith("*")
+        found = tokens(term.rstrip("*") if prefix else term)
+        if found:
+            pattern = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, found)) + ("" if prefix else r"(?![^\W_])")
+            patterns.append(pattern)
+    if not patterns or not text:
+        return []
+    folded, origins = _folded_with_origins(text)
+    spans: list[tuple[int, int]] = []
+    for pattern in patterns:
+        for match in re.finditer(pattern, folded):
+            start, end = match.span()
+            if origins is not None:
+                start, end = origins[start], origins[end - 1] + 1
+                while end < len(text) and not text[end].isascii() and _fold_char(text[end]) == "":
+                    end += 1  # a combining mark after the last letter belongs to it
+            spans.append((start, end))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# --- one article ------------------------------------------------------------------------------
+
+
+class _NoMarks:
+    read: frozenset[str] = frozenset()
+    starred: frozenset[str] = frozenset()
+    new: frozenset[str] = frozenset()
+
+
+NO_MARKS: Marks = _NoMarks()
+
+
+def _field_values(summary: ArticleSummary, field: str) -> Sequence[str]:
+    if field == "topic":
+        return summary.topics
+    if field == "provider":
+        return (summary.provider.name, summary.provider.domain)
+    if field == "category":
+        return (summary.category,)
+    if field == "author":
+        return getattr(summary, "authors", ())
+    return (summary.type,)
+
+
+def _text_values(summary: ArticleSummary) -> tuple[str, ...]:
+    """The values a word may match in: title, provider, topics, authors."""
+    return (summary.title, summary.provider.label, *summary.topics, *getattr(summary, "authors", ()))
+
+
+def host_of(url: str | None) -> str:
+    """The host of a link in its normal form (``text.safe_url``), folded, without port or a leading ``www.``."""
+    if not url:
+        return ""
+    _, _, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if authority.startswith("["):
+        host = authority[: authority.find("]") + 1]
+    else:
+        host = authority.rpartition(":")[0] if ":" in authority else authority
+    return host.lower().removeprefix("www.")
+
+
+def _host_matches(host: str, wanted: str, prefix: bool) -> bool:
+    if not host:
+        return False
+    if prefix:
+        return host.startswith(wanted) or f".{wanted}" in host
+    return host == wanted or host.endswith(f".{wanted}")
+
+
+def _age_bounds(term: Age, now: float) -> tuple[float | None, bool, float | None, bool]:
+    """(low, low included, high, high included) of publication times, for an age condition now."""
+    moment = now - term.seconds
+    return {
+        "<": (moment, False, None, False),
+        "<=": (moment, True, None, False),
+        ">": (None, False, moment, False),
+        ">=": (None, False, moment, True),
+    }[term.op]
+
+
+def matches(
+    query: Query,
+    summary: ArticleSummary,
+    state: Marks | None = None,
+    *,
+    now: float | None = None,
+    excerpt: str = "",
+) -> bool:
+    """Whether one article matches (``state``: the reading state; ``now``: the clock for ``age``, in epoch seconds)."""
+    if query.root is None:
+        return True
+    return _Article(summary, state or NO_MARKS, time.time() if now is None else now, excerpt).test(query.root)
+
+
+class _Article:
+    """One article, folded on demand, tested against a syntax tree."""
+
+    def __init__(self, summary: ArticleSummary, state: Marks, now: float, excerpt: str) -> None:
+        self.summary = summary
+        self.state = state
+        self.now = now
+        self.excerpt = excerpt
+        self._values: list[str] | None = None
+
+    def test(self, term: Term) -> bool:
+        kind = type(term)
+        summary = self.summary
+        if kind is And:
+            return all(self.test(t) for t in term.terms)
+        if kind is Or:
+            return any(self.test(t) for t in term.terms)
+        if kind is Not:
+            return not self.test(term.term)
+        if kind is Text:
+            if self._values is None:
+                self._values = [_padded(v) for v in _text_values(summary)]
+                if self.excerpt:
+                    self._values.append(_padded(self.excerpt))
+            needle = _needle(term.tokens, term.prefix)
+            return any(needle in value for value in self._values)
+        if kind is FieldText:
+            needle = _needle(term.tokens, term.prefix)
+            return any(needle in _padded(value) for value in _field_values(summary, term.field))
+        if kind is Domain:
+            return _host_matches(host_of(summary.url), term.host, term.prefix)
+        if kind is Number:
+            value = getattr(summary, term.field)
+            return (
+                value is not None
+                and (term.low is None or value >= term.low)
+                and (term.high is None or value <= term.high)
+            )
+        if kind is Date:
+            if summary.published_at is None:
+                return False
+            stamp = summary.published_at.timestamp()
+            return (term.low is None or stamp >= term.low) and (term.high is None or stamp < term.high)
+        if kind is Age:
+            if summary.published_at is None:
+                return False
+            stamp = summary.published_at.timestamp()
+            low, low_in, high, high_in = _age_bounds(term, self.now)
+            if low is not None and not (stamp >= low if low_in else stamp > low):
+                return False
+            return high is None or (stamp <= high if high_in else stamp < high)
+        assert kind is State
+        name = term.name
+        if name == "draft":
+            return not summary.published
+        if name == "unread":
+            return summary.id not in self.state.read
+        return summary.id in getattr(self.state, name)
+
+
+# --- a whole library -------------------------------------------------------------------------
+
+# Results of single conditions kept per index, so that typing the next letter of
+# the last word recomputes only that word (each about 12 KB at 100,000 articles).
+LEAF_CACHE_SIZE = 64
+
+
+class SearchIndex:
+    """What answering queries over one library's articles needs, built once, each part on first use.
+
+    A set of articles is an int with one byte per article (1: in the set), so
+    AND, OR and NOT are single big-integer operations. Words use an inverted
+    index (token -> array of article indexes); a phrase intersects its words'
+    lists, then checks the candidates' folded text (one string for the whole
+    library). Scores are one byte per article (the rank of its value), so a
+    comparison is one ``bytes.translate``; dates are one sorted order, so a
+    date range is two bisections.
+
+    Safe to use from several threads. ``prepare()`` builds the word index ahead
+    of the first query (about half a second at 100,000 articles).
+    """
+
+    def __init__(self, articles: Sequence[ArticleSummary], excerpts: Sequence[str] | None = None) -> None:
+        """``excerpts``, when given, one per article in the same order, are searched as words and phrases too."""
+        self.articles = articles
+        self.size = len(articles)
+        self._excerpts = excerpts
+        self._lock = threading.RLock()
+        self._ones = int.from_bytes(b"\x01" * self.size, "little")
+        self._words: dict[str, array] | None = None
+        self._vocabulary: list[str] | None = None
+        self._text = ""
+        self._starts = array("q")
+        self._fields: dict[str, dict[str, array]] = {}
+        self._hosts: dict[str, array] | None = None
+        self._scores: dict[str, tuple[bytes, list[int]] | list[int | None]] = {}
+        self._dates: tuple[array, list[float], bytes] | None = None
+        self._ids: list[str] | None = None
+        self._drafts: int | None = None
+        self._leaves: OrderedDict[Term, int] = OrderedDict()
+        self._marks: tuple[object, dict[str, int]] | None = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def prepare(self) -> None:
+        """Build the word index now (from a worker thread), so the first word typed is answered at once."""
+        with self._lock:
+            self._word_index()
+
+    def filter(
+        self,
+        query: Query,
+        state: Marks | None = None,
+        candidates: Sequence[int] | None = None,
+        *,
+        now: float | None = None,
+    ) -> array:
+        """The indexes of the articles that match: among ``candidates`` in their order, else all in index order."""
+        if query.root is None:
+            return array("i", range(self.size) if candidates is None else candidates)
+        with self._lock:
+            bits = self._bits(query.root, state or NO_MARKS, time.time() if now is None else now)
+        flags = bits.to_bytes(self.size, "little")
+        if candidates is None:
+            return array("i", compress(range(self.size), flags))
+        return array("i", compress(candidates, map(flags.__getitem__, candidates)))
+
+    def count(self, query: Query, state: Marks | None = None, *, now: float | None = None) -> int:
+        """How many articles match (for a saved search's node)."""
+        if query.root is None:
+            return self.size
+        with self._lock:
+            bits = self._bits(query.root, state or NO_MARKS, time.time() if now is None else now)
+        return bits.bit_count()
+
+    # --- evaluation ---------------------------------------------------------------
+
+    def _bits(self, term: Term, state: Marks, now: float) -> int:
+        kind = type(term)
+        if kind is And:
+            result = self._ones
+            for child in term.terms:
+                result &= self._bits(child, state, now)
+                if not result:
+                    break
+            return result
+        if kind is Or:
+            result = 0
+            for child in term.terms:
+                result |= self._bits(child, state, now)
+            return result
+        if kind is Not:
+            return self._bits(term.term, state, now) ^ self._ones
+        if kind is State:
+            return self._state_bits(term.name, state)
+        if kind is Age:
+            return self._date_bits(*_age_bounds(term, now))
+        cached = self._leaves.get(term)
+        if cached is not None:
+            self._leaves.move_to_end(term)
+            return cached
+        if kind is Text:
+            bits = self._text_bits(term)
+        elif kind is FieldText:
+            bits = self._field_bits(term)
+        elif kind is Domain:
+            bits = self._domain_bits(term)
+        elif kind is Number:
+            bits = self._number_bits(term)
+        else:
+            assert kind is Date
+            bits = self._date_bits(term.low, True, term.high, False)
+        return self._remember(term, bits)
+
+    def _remember(self, term: Term, bits: int) -> int:
+        self._leaves[term] = bits
+        if len(self._leaves) > LEAF_CACHE_SIZE:
+            self._leaves.popitem(last=False)
+        return bits
+
+    def _set_of(self, lists: Iterable[Sequence[int]]) -> int:
+        flags = bytearray(self.size)
+        put = flags.__setitem__
+        for indexes in lists:
+            deque(map(put, indexes, repeat(1)), maxlen=0)
+        return int.from_bytes(flags, "little")
+
+    # --- words and phrases ---------------------------------------------------------
+
+    def _word_index(self) -> dict[str, array]:
+        if self._words is not None:
+            return self._words
+        words: dict[str, array] = {}
+        get = words.get
+        known: dict[str, str] = {}  # provider, topic and author names repeat: fold each once
+        parts: list[str] = []
+        starts = array("q")
+        position = 0
+        excerpts = self._excerpts
+        for index, summary in enumerate(self.articles):
+            values = [_padded(summary.title)]
+            for name in (summary.provider.label, *summary.topics, *getattr(summary, "authors", ())):
+                value = known.get(name)
+                if value is None:
+                    value = known[name] = _padded(name)
+                values.append(value)
+            if excerpts is not None:
+                values.append(_padded(excerpts[index]))
+            text = "\n".join(values) + "\n"
+            starts.append(position)
+            position += len(text)
+            parts.append(text)
+            for token in set(text.split()):
+                postings = get(token)
+                if postings is None:
+                    postings = words[token] = array("i")
+                postings.append(index)
+        starts.append(position)
+        self._text = "".join(parts)
+        self._starts = starts
+        self._words = words
+        return words
+
+    def _token_lists(self, token: str, prefix: bool) -> list[array]:
+        words = self._word_index()
+        if not prefix:
+            postings = words.get(token)
+            return [postings] if postings is not None else []
+        if self._vocabulary is None:
+            self._vocabulary = sorted(words)
+        vocabulary = self._vocabulary
+        lists = []
+        for position in range(bisect.bisect_left(vocabulary, token), len(vocabulary)):
+            word = vocabulary[position]
+            if not word.startswith(token):
+                break
+            lists.append(words[word])
+        return lists
+
+    def _text_bits(self, term: Text) -> int:
+        words = term.tokens
+        last = len(words) - 1
+        bits = self._ones
+        for position, token in enumerate(words):
+            bits &= self._token_bits(token, term.prefix and position == last)
+            if not bits:
+                return 0
+        if len(words) == 1:
+            return bits
+        # A phrase: the articles that have every word, checked for the words in a row.
+        needle = _needle(words, term.prefix)
+        text, starts = self._text, self._starts
+        candidates = compress(range(self.size), bits.to_bytes(self.size, "little"))
+        return self._set_of([[i for i in candidates if needle in text[starts[i] : starts[i + 1]]]])
+
+    def _token_bits(self, token: str, prefix: bool) -> int:
+        key = Text((token,), prefix)
+        cached = self._leaves.get(key)
+        if cached is not None:
+            self._leaves.move_to_end(key)
+            return cached
+        return self._remember(key, self._set_of(self._token_lists(token, prefix)))
+
+    # --- fields -----------------------------------------------------------------------
+
+    def _field_index(self, field: str) -> dict[str, array]:
+        """Each value of a text field (folded, padded) -> the articles with it, built on first use."""
+        index = self._fields.get(field)
+        if index is None:
+            index = {}
+            known: dict[str, str] = {}
+            for position, summary in enumerate(self.articles):
+                seen = set()
+                for name in _field_values(summary, field):
+                    value = known.get(name)
+                    if value is None:
+                        value = known[name] = _padded(name)
+                    if value not in seen:
+                        seen.add(value)
+                        index.setdefault(value, array("i")).append(position)
+            self._fields[field] = index
+        return index
+
+    def _field_bits(self, term: FieldText) -> int:
+        needle = _needle(term.tokens, term.prefix)
+        index = self._field_index(term.field)
+        return self._set_of([members for value, members in index.items() if needle in value])
+
+    def _domain_bits(self, term: Domain) -> int:
+        if self._hosts is None:
+            hosts: dict[str, array] = {}
+            for position, summary in enumerate(self.articles):
+                hosts.setdefault(host_of(summary.url), array("i")).append(position)
+            self._hosts = hosts
+        return self._set_of(
+            [members for host, members in self._hosts.items() if _host_matches(host, term.host, term.prefix)]
+        )
+
+    # --- scores and dates -------------------------------------------------------------
+
+    def _number_bits(self, term: Number) -> int:
+        scores = self._scores.get(term.field)
+        if scores is None:
+            values = [getattr(summary, term.field) for summary in self.articles]
+            distinct = sorted({value for value in values if value is not None})
+            if len(distinct) < 256:
+                # Each article's value as its rank (0: none): a comparison is then one translate.
+                rank = {value: position for position, value in enumerate(distinct, 1)}
+                rank[None] = 0
+                scores = (bytes(map(rank.__getitem__, values)), distinct)
+            else:
+                scores = values
+            self._scores[term.field] = scores
+        low, high = term.low, term.high
+        if isinstance(scores, tuple):
+            ranks, distinct = scores
+            table = bytearray(256)
+            for position, value in enumerate(distinct, 1):
+                table[position] = (low is None or value >= low) and (high is None or value <= high)
+            return int.from_bytes(ranks.translate(table), "little")
+        flags = bytes(
+            value is not None and (low is None or value >= low) and (high is None or value <= high) for value in scores
+        )
+        return int.from_bytes(flags, "little")
+
+    def _date_bits(self, low: float | None, low_in: bool, high: float | None, high_in: bool) -> int:
+        if self._dates is None:
+            stamps = [s.published_at.timestamp() if s.published_at is not None else None for s in self.articles]
+            order = array("i", sorted((i for i, s in enumerate(stamps) if s is not None), key=stamps.__getitem__))
+            dated = bytearray(self.size)
+            deque(map(dated.__setitem__, order, repeat(1)), maxlen=0)
+            self._dates = (order, [stamps[i] for i in order], bytes(dated))
+        order, sorted_stamps, dated = self._dates
+        start = 0 if low is None else (bisect.bisect_left if low_in else bisect.bisect_right)(sorted_stamps, low)
+        end = (
+            len(order)
+            if high is None
+            else (bisect.bisect_right if high_in else bisect.bisect_left)(sorted_stamps, high)
+        )
+        if end <= start:
+            return 0
+        if (end - start) * 2 <= len(order):
+            return self._set_of([order[start:end]])
+        # Most dated articles match: clear the few that do not.
+        flags = bytearray(dated)
+        clear = flags.__setitem__
+        deque(map(clear, order[:start], repeat(0)), maxlen=0)
+        deque(map(clear, order[end:], repeat(0)), maxlen=0)
+        return int.from_bytes(flags, "little")
+
+    # --- reading state ------------------------------------------------------------------
+
+    def _state_bits(self, name: str, state: Marks) -> int:
+        if name == "draft":
+            if self._drafts is None:
+                self._drafts = int.from_bytes(bytes(not s.published for s in self.articles), "little")
+            return self._drafts
+        if self._marks is None or self._marks[0] is not state:
+            self._marks = (state, {})  # one reading state at a time: a mark makes a new one
+        known = self._marks[1]
+        key = "read" if name == "unread" else name
+        bits = known.get(key)
+        if bits is None:
+            if self._ids is None:
+                self._ids = [summary.id for summary in self.articles]
+            ids: frozenset[str] = getattr(state, key)
+            bits = int.from_bytes(bytes(map(ids.__contains__, self._ids)), "little") if ids else 0
+            known[key] = bits
+        return bits ^ self._ones if name == "unread" else bits
+
+
+_last_index: tuple[Sequence[ArticleSummary], int, SearchIndex] | None = None
+_last_index_lock = threading.Lock()
+
+
+def search_index(articles: Sequence[ArticleSummary]) -> SearchIndex:
+    """The SearchIndex of a sequence of articles: the one made last time for this very sequence, else a new one.
+
+    Only the last one is kept: a library should hold its own and pass it.
+    """
+    global _last_index
+    with _last_index_lock:
+        last = _last_index
+        if last is not None and last[0] is articles and last[1] == len(articles):
+            return last[2]
+        index = SearchIndex(articles)
+        _last_index = (articles, len(articles), index)
+        return index
+
+
+def filter_indexes(
+    query: Query,
+    articles: Sequence[ArticleSummary] | SearchIndex,
+    state: Marks | None = None,
+    candidates: Sequence[int] | None = None,
+    *,
+    now: float | None = None,
+) -> array:
+    """The indexes (into ``articles``) of the articles that match ``query``.
+
+    ``candidates``: only these indexes, and in their order (a node's sorted
+    view); else every article, in index order. ``articles`` is best a
+    ``SearchIndex`` built once per library; a plain sequence uses
+    ``search_index``. ``now`` (epoch seconds) is the clock ``age`` is measured by.
+    """
+    index = articles if isinstance(articles, SearchIndex) else search_index(articles)
+    return index.filter(query, state, candidates, now=now)
