@@ -31,6 +31,8 @@ from pathlib import Path
 from . import __version__
 from .cache import ArticleCache, default_cache_path
 from .config import Config, ConfigError, bundled_path, library_problem, load_config
+from .feeds import feeds_folder, feeds_folder_has_articles
+from .feeds_cli import add_feeds_options, add_fetch_options, feeds_command, fetch_command
 from .folder_loader import FolderLoader
 from .library import ALL, Library, Node, SortKey
 from .model import Article
@@ -222,6 +224,9 @@ def resolve_folder(path: Path | None, config: Config) -> Path:
         return path.expanduser()
     if config.library:
         return Path(config.library).expanduser()
+    fetched = feeds_folder(config)
+    if feeds_folder_has_articles(fetched):  # someone who follows feeds reads them without a setting
+        return fetched
     return bundled_path("data")
 
 
@@ -756,6 +761,20 @@ COMMANDS = {
             "export the reading state as JSON, or import an export",
             _add_state_options,
             state_command,
+            uses_library=False,
+        ),
+        Command(
+            "feeds",
+            "the feeds followed: add, list, remove, import or export (OPML)",
+            add_feeds_options,
+            feeds_command,
+            uses_library=False,
+        ),
+        Command(
+            "fetch",
+            "fetch the feeds' new articles into the feeds folder; exit 1 if one fails",
+            add_fetch_options,
+            fetch_command,
             uses_library=False,
         ),
     )

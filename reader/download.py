@@ -35,7 +35,7 @@ from . import __version__
 from .links import parse_link
 from .text import escape_line
 
-USER_AGENT = f"reader-news/{__version__} (feed reader; +https://pypi.org/project/reader-news/)"
+USER_AGENT = f"reader-news/{__version__} (a terminal feed reader)"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"

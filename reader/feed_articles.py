@@ -6,7 +6,7 @@ fetched again lands on the same file, which is rewritten only when what it
 says changed, and never duplicated. Names are 20 hex digits and ``.md``:
 no traversal, no control characters, no leading dot, whatever the feed says.
 
-The front matter is built as data and written with ``yaml.safe_dump``, never
+The front matter is built as data and written by PyYAML's safe dumper, never
 by joining strings, and every value is one line of clean text first, so a
 title such as ``---``, ``"``, ``key: value`` or a control code is only ever a
 title. The fields: ``title``, ``excerpt`` (the summary as plain text),
@@ -122,7 +122,11 @@ def article_fields(entry: Any, source: Source, first_fetched: datetime) -> tuple
 
 def render(fields: dict[str, Any], body: str) -> bytes:
     """The article file: YAML front matter between ``---`` lines, then the body."""
-    front = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=1_000_000, default_flow_style=False)
+    # yaml.safe_dump's own dumper, in libyaml's C version where there is one (ten times faster).
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    front = yaml.dump(
+        fields, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1_000_000, default_flow_style=False
+    )
     text = f"---\n{front}---\n" + (f"\n{body}\n" if body else "")
     return text.encode("utf-8")
 

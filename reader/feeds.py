@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -35,7 +35,6 @@ from typing import Any
 import platformdirs
 
 from .config import APP_NAME, Config
-from .links import parse_link
 from .text import clean_line, escape_line, escape_name, identity_url
 
 FEEDS_FILE = "feeds.json"
@@ -112,6 +111,14 @@ def feeds_folder_has_articles(folder: Path, *, max_folders: int = 1_000) -> bool
     return False
 
 
+def _parse_link(raw: object):  # -> links.Link | None
+    """``links.parse_link``, imported when first needed: every start of the app checks the
+    feeds folder (``feeds_folder_has_articles``) and should not pay for importing it."""
+    from .links import parse_link
+
+    return parse_link(raw)
+
+
 # --- names -------------------------------------------------------------------------------
 
 
@@ -161,7 +168,7 @@ def _unique(candidate: str, taken: set[str], *, separator: str, limit: int, in_b
 
 def name_from_url(url: str) -> str:
     """The name a feed gets when none is given: its host, without ``www.``."""
-    link = parse_link(url)
+    link = _parse_link(url)
     host = link.host if link is not None else url
     return host.removeprefix("www.") or "feed"
 
@@ -186,7 +193,7 @@ class FeedList:
         for feed in self.feeds:
             if feed.name.casefold() == folded:
                 return feed
-        link = parse_link(name_or_url)
+        link = _parse_link(name_or_url)
         if link is not None:
             wanted = identity_url(link.url)
             for feed in self.feeds:
@@ -241,7 +248,7 @@ def add_feeds(
         added: list[Feed] = []
         refused: list[str] = []
         for raw_url, raw_name in candidates:
-            link = parse_link(raw_url)
+            link = _parse_link(raw_url)
             if link is None:
                 refused.append(f"'{escape_name(str(raw_url)[:200])}' is not an http(s) URL a feed can have")
                 continue
@@ -374,7 +381,7 @@ def _feed_from(record: object) -> tuple[Feed | None, str | None]:
     name, url, folder = record.get("name"), record.get("url"), record.get("folder")
     if not isinstance(name, str) or not name or clean_feed_name(name) != name:
         return None, "its name is missing or not one line of printable text"
-    link = parse_link(url)
+    link = _parse_link(url)
     if link is None or link.url != url:
         return None, "its url is not an http(s) URL in normal form"
     if not isinstance(folder, str) or safe_folder_name(folder) != folder:
@@ -383,8 +390,6 @@ def _feed_from(record: object) -> tuple[Feed | None, str | None]:
 
 
 def _is_regular(descriptor: int) -> bool:
-    import stat
-
     return stat.S_ISREG(os.fstat(descriptor).st_mode)
 
 
@@ -428,6 +433,8 @@ def write_atomically(path: Path, data: bytes, *, sync_folder: bool = True) -> No
     and in the same folder, so the rename is atomic; it is removed if anything
     fails. Raises OSError.
     """
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".tmp")
     try:

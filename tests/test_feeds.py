@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,12 +24,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from reader import cli
 from reader.config import Config, bundled_path
 from reader.download import DownloadError, DownloadLimits, download
-from reader.feed_articles import entry_key, render
+from reader.feed_articles import Source, article_fields, entry_key, render, write_entries
 from reader.feeds import (
     Feed,
     FeedError,
@@ -537,8 +540,6 @@ def test_a_killed_fetch_leaves_only_hidden_temporary_files_which_go_once_old(tmp
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     fresh = folder / ".def.md.z3.tmp"  # maybe another fetch's, still writing
     fresh.write_bytes(b"half")
-    from reader.feed_articles import Source, write_entries
-
     write_entries(folder, [{"id": "x", "title": "X"}], Source("P", "p.example"))
     assert not stale.exists() and fresh.exists()
 
@@ -982,6 +983,31 @@ def test_render_round_trips_through_the_loader(tmp_path: Path):
     assert isinstance(article, Article)
     assert (article.title, article.excerpt, article.provider.name) == ('--- "x" key: value', "#c", "&a *b")
     assert article.body.strip() == "Body\n---\nmore"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(), summary=st.text(), tag=st.text(), provider=st.text(), link=st.text())
+def test_whatever_an_entry_says_its_file_loads_as_one_article_with_those_fields(
+    tmp_path: Path, title: str, summary: str, tag: str, provider: str, link: str
+):
+    entry = {
+        "id": title,
+        "title": title,
+        "title_detail": {"type": "text/plain"},
+        "summary": summary,
+        "summary_detail": {"type": "text/html"},
+        "tags": [{"term": tag}],
+        "link": link,
+    }
+    fields, body = article_fields(entry, Source(provider, "example.org"), datetime(2021, 7, 20, tzinfo=UTC))
+    (tmp_path / "entry.md").write_bytes(render(fields, body))
+    article = load_file(tmp_path, "entry.md")
+    assert isinstance(article, Article), article
+    document = yaml.safe_load((tmp_path / "entry.md").read_text(encoding="utf-8").split("---\n")[1])
+    assert set(document) <= {"title", "excerpt", "publishedDateTime", "webUrl", "provider", "topics"}
+    assert article.published_at == datetime(2021, 7, 20, tzinfo=UTC)
+    for line in (article.title, article.excerpt, article.provider.name, *article.topics):
+        assert not any(unicodedata.category(char) == "Cc" for char in line), line  # no control, no line break
 
 
 def test_write_atomically_replaces_whole_or_not_at_all(tmp_path: Path, monkeypatch):
