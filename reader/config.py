@@ -60,7 +60,6 @@ class Config:
     theme: str = "textual-dark"
     cache: bool = True  # keep parsed articles in the cache folder
     feeds_folder: str = ""  # where `reader fetch` writes articles; empty: $XDG_DATA_HOME/reader-news/feeds
-    feeds_folder: str = ""  # where `reader fetch` writes articles; empty: $XDG_DATA_HOME/reader-news/feeds
     mark_read: str = "on-view"  # on-view | on-open | manual: when an article counts as read
 
 
