@@ -264,14 +264,13 @@ def _summary(
 ) -> ArticleSummary:
     # This runs for every file of a cold load: plain loops, no call per name
     # where one can be saved (the seed format finds each field at its first name).
-    get = fields.get
-    if names.nests:
-        for head in names.nests:
-            if head in fields:  # a mapping a dotted name reaches into (Zola's [taxonomies], Hugo's [params])
-                get = partial(_get, fields)
-                break
-        else:
-            names = names.flat  # no dotted name can match: skip them
+    get = fields.get  # _reader, inlined: a call less for every file
+    for head in names.nests:
+        if head in fields:
+            get = partial(_get, fields)
+            break
+    else:
+        names = names.flat
     if web_url is _UNSET:
         web_url = None
         for name in names.link:
@@ -339,12 +338,12 @@ def article_from_fields(
     Without an excerpt in the front matter, one is made from the body: the
     text before ``<!--more-->``, else its first paragraph (see excerpt.py).
     """
-    get: Callable[[str], Any] = partial(_get, fields)
-    web_url = _first_url(get, names.link)
+    get, plain = _reader(fields, names)
+    web_url = _first_url(get, plain.link)
     summary = _summary(fields, body, relative, names, web_url)
     body = clean_text(body, MAX_BODY_CHARS)
     excerpt = ""
-    for name in names.excerpt:
+    for name in plain.excerpt:
         excerpt = clean_text(get(name))
         if excerpt:
             break
@@ -377,6 +376,16 @@ def article_from_fields(
 
 
 # --- reading a field by its names -------------------------------------------
+
+
+def _reader(fields: dict[Any, Any], names: FieldNames) -> tuple[Callable[[str], Any], FieldNames]:
+    """How to read this front matter's keys, and which names to try: plain dict
+    lookups of the plain names, unless it holds a mapping that a dotted name
+    reaches into (Zola's ``[taxonomies]``, Hugo's ``[params]``)."""
+    for head in names.nests:
+        if head in fields:
+            return partial(_get, fields), names
+    return fields.get, names.flat
 
 
 def _get(fields: dict[Any, Any], name: str) -> Any:
