@@ -272,7 +272,7 @@ QUERY_HELP: list[tuple[str, str]] = [
     ("age<7d  age>12h", "published less than 7 days / more than 12 hours ago; units m, h, d, w"),
     ("is:unread  is:read  is:starred", "by reading state"),
     ("is:new  is:draft", "first seen since the last run; drafts (published: false)"),
-    ("-quality>50", "an article without a value never matches a comparison, so this keeps those too"),
+    ("-quality>50", "quality 50 or less, or none: a comparison never matches a missing value, - keeps the rest"),
 ]
 
 
