@@ -908,6 +908,36 @@ def test_the_index_follows_a_new_reading_state():
     assert list(index.filter(query, marked)) == [i for i, a in enumerate(articles) if a.id not in marked.read]
 
 
+def test_a_prepared_index_answers_as_one_built_on_demand_and_threads_share_it():
+    import threading
+
+    articles, state = generated_corpus(600, seed=9)
+    rng = random.Random(9)
+    queries = [parse(spell(random_tree(rng, articles))) for _ in range(40)]
+    lazy = SearchIndex(articles)
+    expected = [list(lazy.filter(q, state, now=NOW)) for q in queries]
+    prepared = SearchIndex(articles)
+    assert not prepared.ready
+    prepared.prepare()
+    assert prepared.ready
+    assert [list(prepared.filter(q, state, now=NOW)) for q in queries] == expected
+    shared = SearchIndex(articles)
+    results: dict[int, list[list[int]]] = {}
+
+    def work(number: int) -> None:
+        order = list(range(len(queries)))
+        random.Random(number).shuffle(order)
+        answers = {i: list(shared.filter(queries[i], state, now=NOW)) for i in order}
+        results[number] = [answers[i] for i in range(len(queries))]
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(answers == expected for answers in results.values()) and len(results) == 4
+
+
 def test_age_follows_the_clock():
     articles = [summary("old", published_at=datetime(2024, 6, 1, tzinfo=UTC))]
     index = SearchIndex(articles)
