@@ -221,7 +221,12 @@ def parse_fields(text: str) -> tuple[dict[Any, Any], str]:
     # which parses nothing, should not pay.
     from . import frontmatter
 
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # Tested before replaced: two replace() passes over a 3 KB file cost ~3 µs
+    # even with nothing to replace, one "in" costs 0.1 µs.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text.lstrip("\ufeff")
     if _RAW_CONTROL.search(text):
         if "\x1b" in text:
             # Whole sequences first: dropping ESC alone would leave "[31m" behind.
