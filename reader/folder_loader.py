@@ -95,10 +95,7 @@ LoadEvent = LoadProgress | Library
 def start_parsing_process(parent: int | None = None) -> None:
     """Set up a parsing process: the fast YAML parser is safe to use there (see
     frontmatter), and the process ends with the one that started it."""
-    try:
-        from . import frontmatter
-    except ImportError:  # the module's name before it was renamed to frontmatter
-        from . import frontmatter_yaml as frontmatter
+    from . import frontmatter
 
     frontmatter.enable_accelerator()
     # Ctrl+C reaches the whole process group; the loader stops its pool itself,
