@@ -19,6 +19,7 @@ from .config import bundled_path, theme_warning
 from .library import ListQuery, SortKey
 from .screens.main import MainScreen
 from .session import LibrarySession
+from .watcher import WatchMode
 
 # Textual's own palette entries that the reader replaces: "Keys" duplicates the
 # help screen (and does not close with Esc); "Screenshot" fails where
@@ -48,11 +49,17 @@ class ReaderApp(App[None]):
         remember=None,
         mark_read: str = "on-view",
         state_path: Path | None = None,
+        watch: str = "auto",
     ) -> None:
         super().__init__()
         self.root = root.resolve()
         self.session = LibrarySession(
-            self.root, use_cache=use_cache, cache_path=cache_path, workers=workers, state_path=state_path
+            self.root,
+            use_cache=use_cache,
+            cache_path=cache_path,
+            workers=workers,
+            state_path=state_path,
+            watch=WatchMode(watch),
         )
         self._mark_read = mark_read
         self._first_query = ListQuery(sort=sort, reverse=reverse)

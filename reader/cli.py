@@ -36,6 +36,7 @@ from .feeds_cli import add_feeds_options, add_fetch_options, feeds_command, fetc
 from .folder_loader import FolderLoader
 from .library import ALL, Library, Node, SortKey
 from .model import Article
+from .serve import add_serve_options, serve
 from .state import ReadingState, StateError, StateImportError, StateStore, default_state_path
 from .text import counted, escape_line, escape_name, fit, safe_error
 
@@ -102,8 +103,21 @@ def _add_list_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unread", action="store_true", help="only articles not read yet")
     parser.add_argument("--starred", action="store_true", help="only starred articles")
     parser.add_argument(
+        "--query", type=_query, metavar="TEXT", help='only what the search matches, as / in the app: topic:AI "a phrase"'
+    )
+    parser.add_argument(
         "--json", action="store_true", help="a JSON array, one object per article (with read, starred, first_seen)"
     )
+
+
+def _query(text: str):  # -> query.Query
+    """A --query read as the app's search line reads it; a bad one is a usage error (exit 2) with the app's message."""
+    from .query import QueryError, parse
+
+    try:
+        return parse(text)
+    except QueryError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _count(text: str) -> int:
@@ -244,6 +258,8 @@ def run_app(args: argparse.Namespace, config: Config, root: Path, warnings: list
         theme=choices.theme,
         warnings=[*warnings, *more_warnings],
         remember=ChoiceMemory(config),
+        mark_read=config.mark_read,
+        watch=config.watch,
     ).run()
     return EXIT_OK
 
@@ -272,7 +288,7 @@ def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
     if indexes is None:
         return EXIT_REJECTED
     state = ReadingState()
-    if args.json or args.unread or args.starred:
+    if args.json or args.unread or args.starred or (args.query is not None and args.query.uses_state):
         with reading_state(create=False) as store:
             try:
                 state = store.snapshot()
@@ -284,6 +300,10 @@ def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
         indexes = [i for i in indexes if summaries[i].id not in state.read]
     if args.starred:
         indexes = [i for i in indexes if summaries[i].id in state.starred]
+    if args.query is not None:
+        from .query import filter_indexes
+
+        indexes = list(filter_indexes(args.query, summaries, state, indexes))
     total = len(indexes)
     if args.limit is not None:
         indexes = indexes[: args.limit]
@@ -756,6 +776,7 @@ COMMANDS = {
         Command("list", "print the articles as a table or JSON", _add_list_options, list_articles),
         Command("check", "report the files that cannot be read; exit 1 if any", _add_path_options, check),
         Command("mark", "mark articles read or unread, starred or not", _add_mark_options, mark, check=_check_mark),
+        Command("serve", "serve the app to a browser tab (this machine only, unless --host)", add_serve_options, serve),
         Command(
             "state",
             "export the reading state as JSON, or import an export",

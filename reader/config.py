@@ -49,6 +49,9 @@ def config_path() -> Path:
 # When an article counts as read: after it has stayed in the detail pane a
 # moment, when it is opened in the browser, or only when the user says so (m).
 MARK_READ_WHEN = ("on-view", "on-open", "manual")
+# How the open library follows its folder: file-system events where there are
+# some (else polling folders), polling folders only (network mounts), or not.
+WATCH_MODES = ("auto", "poll", "off")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Config:
     cache: bool = True  # keep parsed articles in the cache folder
     feeds_folder: str = ""  # where `reader fetch` writes articles; empty: $XDG_DATA_HOME/reader-news/feeds
     mark_read: str = "on-view"  # on-view | on-open | manual: when an article counts as read
+    watch: str = "auto"  # auto | poll | off: how the open library follows changes in its folder
 
 
 class ConfigError(Exception):
@@ -99,6 +103,9 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
             continue
         elif name == "sort" and value not in SORT_KEYS:
             warnings.append(f"{shown}: sort = {_quoted(value)} is not one of {', '.join(SORT_KEYS)}; using {default}")
+            continue
+        elif name == "watch" and value not in WATCH_MODES:
+            warnings.append(f"{shown}: watch = {_quoted(value)} is not one of {', '.join(WATCH_MODES)}; using {default}")
             continue
         elif name == "mark_read" and value not in MARK_READ_WHEN:
             choices = ", ".join(MARK_READ_WHEN)

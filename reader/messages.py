@@ -28,12 +28,15 @@ class FirstScreenRead(Message):
 
 @dataclass
 class LibraryLoaded(Message):
-    """A (newer) library: the cached set, a growing one, or the final one."""
+    """A (newer) library: the cached set, a growing one, the final one, or one the watcher updated."""
 
     library: Library
+    live: bool = False  # from the watcher: the user is reading; nothing may move under them
+    added: int = 0  # articles the watcher found that were not there before
 
     def can_replace(self, message: Message) -> bool:
-        # Only the newest snapshot matters; a complete one must never be dropped for a partial one.
+        # Only the newest snapshot matters; a complete one (or one that says
+        # articles arrived) must never be dropped for a partial one.
         return isinstance(message, LibraryLoaded) and not message.library.complete
 
 

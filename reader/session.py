@@ -11,7 +11,9 @@ on the UI thread, not even the first screen's query.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,7 @@ from pathlib import Path
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
-from .cache import ArticleCache, default_cache_path
+from .cache import ERROR, ArticleCache, default_cache_path
 from .folder_loader import FolderLoader, LoadProgress, LoadStage
 from .library import ALL, Library, ListQuery
 from .messages import (
@@ -34,8 +36,10 @@ from .messages import (
 )
 from .state import Change, StateError, StateStore, default_state_path
 from .text import counted, safe_error
+from .watcher import FolderWatcher, WatchMode
 
 PROGRESS_EVERY_S = 0.1
+HALF_WRITTEN_RETRIES = 3  # a file that fails to parse just after it changed is read again, a second apart
 
 
 class LibrarySession:
@@ -49,6 +53,7 @@ class LibrarySession:
         cache_path: Path | None = None,
         workers: int | None = None,
         state_path: Path | None = None,
+        watch: WatchMode = WatchMode.AUTO,
     ) -> None:
         self.root = root
         self.use_cache = use_cache
@@ -57,6 +62,9 @@ class LibrarySession:
         self.state_path = state_path
         self._owner: DOMNode | None = None
         self._loader: FolderLoader | None = None
+        self.watch_mode = watch
+        self._stop = threading.Event()  # set when the session closes: the watcher ends
+        self._rescan = threading.Event()  # `r`: the watcher runs a full rescan at its next heartbeat
         # The reading state is user data: every change is written (and fsynced) by
         # one thread of its own, in order, before the screen is told.
         self._state_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reading-state")
@@ -65,9 +73,14 @@ class LibrarySession:
         self._undo: list[Change] = []
         self._warnings_shown = 0
 
-    def start(self, owner: DOMNode, query: ListQuery) -> Worker:
-        """Start loading for ``owner`` (the screen), which receives the messages."""
+    def start(self, owner: DOMNode, query: ListQuery, current: Callable[[], ListQuery] | None = None) -> Worker:
+        """Start loading for ``owner`` (the screen), which receives the messages.
+
+        ``current`` tells the session what the list shows now, so a live update
+        can compute that order in its thread rather than on the UI's.
+        """
         self._owner = owner
+        self._query_now = current or (lambda: query)
         _start_resource_tracker()
         self._state_job(self._open_state)
         return owner.run_worker(
@@ -76,6 +89,7 @@ class LibrarySession:
 
     def close(self) -> None:
         """Stop loading, let go of the cache, and close the state once its last change is written."""
+        self._stop.set()
         loader = self._loader
         if loader is not None:
             loader.cancelled.set()
@@ -104,6 +118,7 @@ class LibrarySession:
                 if first is not None:
                     self._post(FirstScreenRead(first, query.sort.value))
             last_progress = 0.0
+            final: Library | None = None
             for event in loader.events(first_screen=False):
                 if worker.is_cancelled:
                     loader.cancelled.set()
@@ -115,6 +130,7 @@ class LibrarySession:
                     event.view_of(query)
                     self._post(LibraryLoaded(event))
                     if event.complete:
+                        final = event
                         self.saw(event)
                         event.prepare()  # the other orders, so a sort switch is instant
                 elif not isinstance(event, LoadProgress):
@@ -126,9 +142,69 @@ class LibrarySession:
                 self._post(LoadWarning(warning))
         except Exception as error:
             self._post(LoadFailed(f"loading stopped: {safe_error(error)}"))
-        finally:
+            final = None
+        if final is None or worker.is_cancelled or self._stop.is_set():
             if self._loader is not None:
                 self._loader.close()
+            return
+        # The loader lives on in the watcher's thread: a plain daemon thread, not a
+        # worker, since it runs until the session closes (and nothing waits for it).
+        threading.Thread(target=self._watch, args=(loader, final), name="watch folder", daemon=True).start()
+
+    # --- the live library ------------------------------------------------------
+
+    def rescan(self) -> None:
+        """Walk the whole folder again (`r`), at the watcher's next heartbeat (under a second)."""
+        self._rescan.set()
+        self._post(LoadProgressed(LoadProgress(LoadStage.SCANNING)))
+
+    def _watch(self, loader: FolderLoader, library: Library) -> None:
+        """Follow the folder: each batch of changes is one refresh, one snapshot, one repaint."""
+        try:
+            self._follow(loader, library)
+        except Exception as error:  # the folder vanished, the disk failed: say so, keep what is shown
+            self._post(LoadWarning(f"stopped following the folder: {safe_error(error)}"))
+        finally:
+            loader.close()
+
+    def _follow(self, loader: FolderLoader, library: Library) -> None:
+        watcher = FolderWatcher(self.root, self.watch_mode)
+        retries: dict[str, int] = {}  # changed files that did not parse: maybe caught half-written
+        known = {article.id for article in library.articles}
+        for batch in watcher.batches(self._stop):
+            if self._stop.is_set():
+                return
+            if watcher.problem:
+                self._post(LoadWarning(f"not watching for changes ({watcher.problem}); checking folders every few seconds"))
+                watcher.problem = ""
+            rescan = self._rescan.is_set()
+            self._rescan.clear()
+            paths = {os.path.relpath(path, self.root) for path in batch} | set(retries)
+            if not paths and not rescan:
+                continue
+            library = None
+            for event in loader.events(first_screen=False) if rescan else loader.refresh(paths):
+                if isinstance(event, Library):
+                    library = event
+                elif rescan and isinstance(event, LoadProgress):
+                    self._post(LoadProgressed(event))
+            if library is None:
+                continue
+            retries = {
+                path: retries.get(path, 0) + 1
+                for path in paths
+                if (problem := loader.records.problem(path)) is not None
+                and problem.status == ERROR
+                and retries.get(path, 0) < HALF_WRITTEN_RETRIES
+            }
+            ids = {article.id for article in library.articles}
+            added = len(ids - known)
+            known = ids
+            library.view_of(self._query_now())
+            self._post(LibraryLoaded(library, live=True, added=added))
+            self.saw(library)
+            for warning in loader.take_warnings():
+                self._post(LoadWarning(warning))
 
     # --- the detail pane -----------------------------------------------------
 

@@ -35,7 +35,7 @@ from ..messages import (
 )
 from ..state import ReadingState
 from ..session import LibrarySession
-from ..text import escape_name
+from ..text import counted, escape_name
 from ..widgets.article_detail import ArticleDetail, RelatedList
 from ..widgets.article_list import ArticleList, ListHeading
 from ..widgets.status_line import StatusLine
@@ -105,7 +105,7 @@ class MainScreen(Screen[None]):
         self.query_one(ListHeading).show_query(self.list_query)
         self.article_list.focus()
         self._update_status()
-        self.session.start(self, self.list_query)
+        self.session.start(self, self.list_query, current=lambda: self.list_query)
         self.set_interval(STATE_POLL_S, self.session.poll)
 
     def on_unmount(self) -> None:
@@ -161,11 +161,14 @@ class MainScreen(Screen[None]):
 
     def on_library_loaded(self, message: LibraryLoaded) -> None:
         previous = self.library
-        keep = self.article_list.highlighted
-        # The cursor stays on its article only if the user moved it: at the top,
-        # it stays at the top, where a growing library puts its best.
-        moved = self.article_list.cursor > 0
+        article_list = self.article_list
+        keep = article_list.highlighted
+        # While loading, the cursor stays on its article only if the user moved it:
+        # at the top, it stays at the top, where a growing library puts its best.
+        # A live update never moves what the user is reading, nor the rows around it.
+        moved = article_list.cursor > 0 or message.live
         keep_id = previous.articles[keep].id if moved and keep is not None and keep < len(previous) else None
+        screen_row = article_list.cursor - article_list.scroll_offset.y
         self.library = library = message.library
         self._preview = False
         if library.complete:
@@ -176,6 +179,10 @@ class MainScreen(Screen[None]):
             self.set_reactive(MainScreen.list_query, replace(self.list_query, node=ALL))
             self.tree.show_chosen(ALL)
         self._show_list(keep_id)
+        if message.live:
+            article_list.scroll_to(y=max(article_list.cursor - screen_row, 0), animate=False, immediate=True)
+            if message.added:
+                self.status.show_news(f"{counted(message.added, 'new article')}")
         self._update_status()
 
     def on_load_progressed(self, message: LoadProgressed) -> None:
@@ -370,6 +377,9 @@ class MainScreen(Screen[None]):
             return
         self._mark(ids, "read", True, say=True)
 
+    def action_rescan(self) -> None:
+        self.session.rescan()
+
     def action_undo_mark(self) -> None:
         self.session.undo()
 
@@ -403,6 +413,13 @@ class MainScreen(Screen[None]):
         from .errors import ErrorsScreen
 
         self.app.push_screen(ErrorsScreen(self.library))
+
+    def action_overview(self) -> None:
+        """The chosen node in numbers; counted by the overview screen, in a thread."""
+        from .overview import OverviewScreen
+
+        query = self.list_query
+        self.app.push_screen(OverviewScreen(self.library, self.library.view_of(query, self.reading), query.node.label))
 
     def action_help(self) -> None:
         from .help import HelpScreen

@@ -17,6 +17,7 @@ class StatusLine(Horizontal):
         yield Static(id="status-where")
         yield ProgressBar(id="status-progress", show_eta=False, show_percentage=False)
         yield Static(id="status-loading")
+        yield Static(id="status-news")
         yield Static(id="status-problems")
 
     def show_place(
@@ -45,6 +46,12 @@ class StatusLine(Horizontal):
         loading.update(Content(text))
         if total:
             bar.update(total=total, progress=done or 0)
+
+    def show_news(self, text: str) -> None:
+        """What just arrived in the folder ("3 new articles"); shown until something newer comes."""
+        news = self.query_one("#status-news", Static)
+        news.display = bool(text)
+        news.update(Content(text))
 
     def show_problems(self, unreadable: int, duplicates: int) -> None:
         parts: list[str | tuple[str, str]] = []
