@@ -35,6 +35,10 @@ class LinkOpener:
                 markup=False,
             )
             return False
+        if self.owner.app.is_web:  # served (reader serve): the user's browser is the one showing the app
+            self.owner.app.open_url(link.url, new_tab=True)
+            self.owner.notify(link.host_label, title="Opening in a new tab", markup=False)
+            return True
         self.owner.run_worker(lambda: self._open(link), thread=True, group="browser", name="open link")
         return True
 
