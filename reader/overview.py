@@ -1,8 +1,10 @@
 """The picture of a tree node: articles per day, how quality and heat are spread, who and what dominates.
 
 Computed from the summaries alone (no file is read), in a handful of passes that
-run mostly at C speed (``attrgetter`` and ``Counter``): about 60 ms for 100,000
-articles on the development machine, so the overview screen can compute it in a
+run mostly at C speed (``attrgetter`` and ``Counter``). On the 2-core development
+machine, for 100,000 articles: about 50 ms for the whole library (whose provider
+and topic counts the tree has already made), 100 to 160 ms for a node of nearly
+all of them, 20 ms for a topic of 14,000. The overview screen computes it in a
 thread each time it opens instead of keeping it up to date.
 
 Days are local days, as the list shows dates. The window is the last
@@ -71,7 +73,8 @@ def overview(library: Library, indexes: Sequence[int], now: datetime) -> Overvie
     """
     articles = library.articles
     whole = len(indexes) == len(articles)  # a view holds each index once: this is every article
-    chosen = articles if whole else [articles[i] for i in indexes]
+    # In index order, not the view's: the passes below then walk memory in order, twice as fast at 100,000.
+    chosen = articles if whole else [articles[i] for i in sorted(indexes)]
     total = len(chosen)
 
     stamps = [moment.timestamp() for moment in map(attrgetter("published_at"), chosen) if moment is not None]

@@ -48,9 +48,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         "any other lets whoever reaches the port read the library)",
     )
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"the port (default: {DEFAULT_PORT})")
-    parser.add_argument(
-        "--sort", choices=[key.value for key in SortKey], help="the list's first order, as for the app"
-    )
+    parser.add_argument("--sort", choices=[key.value for key in SortKey], help="the list's first order, as for the app")
     parser.add_argument("--no-cache", action="store_true", help="parse every file; neither read nor write the cache")
 
 
@@ -164,7 +162,9 @@ def _server(command: str, host: str, port: int, *, title: str):
                     port=self.port,
                     handle_signals=False,
                     loop=loop,
-                    print=lambda _: print(f"reader: serving {escape_line(title)} on {self.public_url}  (Ctrl+C stops)", flush=True),
+                    print=lambda _: print(
+                        f"reader: serving {escape_line(title)} on {self.public_url}  (Ctrl+C stops)", flush=True
+                    ),
                 )
             finally:
                 loop.close()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from reader.format import clock
 from reader.library import ALL, Library, Node, NodeKind, SortKey
 from reader.model import ArticleSummary, Provider, name_key
 from reader.overview import BUCKETS, DAYS, TOP, Overview, bucket_label, overview
@@ -134,7 +135,7 @@ def test_a_node_matches_a_brute_force_count(kind: NodeKind) -> None:
 
 
 def test_topics_are_counted_under_the_name_the_tree_shows() -> None:
-    """"AI", "ai" and the full-width "Ａｉ" are one topic in the tree, and one row here."""
+    """The tree's one topic for "AI", "ai" and the full-width "Ａｉ" is one row here."""
     library = Library(corpus(500, seed=3))
     result = overview(library, library.view(ALL), NOW)
     names = [name for name, _ in result.topics]
@@ -148,7 +149,9 @@ def test_an_old_library_is_shown_up_to_its_newest_article(zone: str) -> None:
     """The bundled sample is from 2021: the window ends on the newest article's day, not on an empty today."""
     newest = datetime(2021, 7, 22, 16, 0, tzinfo=UTC)
     library = Library(corpus(400, seed=5, newest=newest))
-    library_without_future = Library([a for a in library.articles if a.published_at is None or a.published_at <= newest])
+    library_without_future = Library(
+        [a for a in library.articles if a.published_at is None or a.published_at <= newest]
+    )
     result = overview(library_without_future, library_without_future.view(ALL), NOW)
     assert result.anchored
     assert result.last_day == newest.astimezone().date()
@@ -184,24 +187,60 @@ def test_scores_over_100_are_in_the_last_bucket() -> None:
 
 
 def test_fast_at_100_000_articles(zone: str) -> None:
-    """Under 200 ms for 100,000 articles (the issue's budget), best of three on a shared machine."""
+    """Under 200 ms at 100,000 articles (the issue's budget), best of three on a shared machine:
+    the whole library, a node of nearly all of it (the slowest path: no tree counts to reuse), a topic."""
     library = Library(corpus(100_000, seed=13))
-    indexes = library.view(ALL)
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        overview(library, indexes, NOW)
-        timings.append(time.perf_counter() - started)
-    topic = library.view(Node(NodeKind.TOPIC, "Climate"))
-    started = time.perf_counter()
-    overview(library, topic, NOW)
-    node_time = time.perf_counter() - started
-    print(f"overview of 100,000: best {min(timings) * 1000:.0f} ms; of {len(topic):,} in a topic: {node_time * 1000:.0f} ms")
-    assert min(timings) < 0.2
-    assert node_time < 0.2
+    nodes = {
+        "all": library.view(ALL),
+        "all but one": library.view(ALL)[1:],
+        "a topic": library.view(Node(NodeKind.TOPIC, "Climate")),
+    }
+    best = {}
+    for name, indexes in nodes.items():
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            overview(library, indexes, NOW)
+            timings.append(time.perf_counter() - started)
+        best[name] = min(timings)
+    print("overview at 100,000:", ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in best.items()))
+    assert max(best.values()) < 0.2, best
 
 
 def test_days_are_the_windows_days() -> None:
     result = overview(Library([]), [], NOW)
     assert result.days[0] == result.first_day and result.days[-1] == result.last_day == NOW.astimezone().date()
     assert len(result.days) == DAYS
+
+
+# --- the screen ------------------------------------------------------------------------
+
+
+async def test_v_shows_the_chosen_node_and_esc_q_and_v_close_it() -> None:
+    from snapshot_apps import library_app
+
+    from reader.screens.main import MainScreen
+    from reader.screens.overview import OverviewScreen
+
+    app = library_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        main = app.main_screen
+        for _ in range(200):
+            if main.library.complete and main.reading is not None:
+                break
+            await pilot.pause(0.02)
+        space = Node(NodeKind.TOPIC, "Space")
+        main.list_query = replace(main.list_query, node=space)
+        for key in ("escape", "q", "v"):
+            await pilot.press("v")
+            screen = app.screen
+            assert isinstance(screen, OverviewScreen)
+            for _ in range(200):
+                if screen.overview is not None:
+                    break
+                await pilot.pause(0.02)
+            assert screen.overview == overview(main.library, main.library.view(space), clock.now())
+            assert screen.overview.total == 2
+            assert "Overview · Space" in str(screen.query_one("#overview-box").border_title)
+            await pilot.press(key)
+            assert isinstance(app.screen, MainScreen) and app.is_running  # q closes the overview, not the app

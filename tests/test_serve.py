@@ -10,6 +10,7 @@ it is skipped, saying which is missing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -37,7 +38,7 @@ HOSTILE_NAMES = [
     "x; touch PWNED #",
     "$(touch PWNED)",
     "`touch PWNED`",
-    "it's \"quoted\" & backgrounded",
+    'it\'s "quoted" & backgrounded',
     "--help",
     "line\nbreak",
     "-",
@@ -57,7 +58,15 @@ def test_the_served_command_passes_any_folder_name_as_one_argument(tmp_path: Pat
     command = served_command(folder, sort="heat", no_cache=True)
     # As textual-serve runs it: asyncio.create_subprocess_shell, which is /bin/sh -c.
     result = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, capture_output=True, timeout=10, check=True)
-    assert result.stdout.decode().split("\0")[:-1] == ["-m", "reader", "--sort", "heat", "--no-cache", "--", str(folder)]
+    assert result.stdout.decode().split("\0")[:-1] == [
+        "-m",
+        "reader",
+        "--sort",
+        "heat",
+        "--no-cache",
+        "--",
+        str(folder),
+    ]
     assert not (tmp_path / "PWNED").exists()
 
 
@@ -277,11 +286,8 @@ def server(tmp_path: Path):
             pytest.fail(f"reader serve did not start: {process.stderr.read() if process.poll() is not None else ''}")
         yield f"http://127.0.0.1:{port}/"
     finally:
-        with pytest.MonkeyPatch.context():
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        with contextlib.suppress(ProcessLookupError):  # the server (and the apps it started) may be gone
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.communicate(timeout=10)
         except subprocess.TimeoutExpired:

@@ -51,7 +51,9 @@ class OverviewScreen(ModalScreen[None]):
         with VerticalScroll(id="overview-box") as box:
             box.border_title = Content(f"Overview · {self.label}")  # Content: a topic name is never markup
             box.border_subtitle = "Esc to close"
-            loading = "" if self.library.complete else f" (still loading: {counted(len(self.library), 'article')} so far)"
+            loading = (
+                "" if self.library.complete else f" (still loading: {counted(len(self.library), 'article')} so far)"
+            )
             yield Static(Content(f"Counting…{loading}"), id="overview-summary")
             yield Static(Content.styled("Articles per day", "bold $accent"), id="overview-days-heading")
             yield Sparkline([], id="overview-days")
@@ -157,7 +159,9 @@ def _histogram(buckets: tuple[int, ...], missing: int) -> Content:
                 f" {count:>7,}",
             )
         )
-    rows.append(Content.assemble((f"{'no data':>{LABEL_WIDTH}} ", "$text-muted"), " " * HISTOGRAM_BAR, f" {missing:>7,}"))
+    rows.append(
+        Content.assemble((f"{'no data':>{LABEL_WIDTH}} ", "$text-muted"), " " * HISTOGRAM_BAR, f" {missing:>7,}")
+    )
     return Content("\n").join(rows)
 
 
