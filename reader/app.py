@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from .commands import ReaderCommands
 from .config import bundled_path, theme_warning
+from .fields import DEFAULT_FIELDS, FieldNames
 from .library import ListQuery, SortKey
 from .screens.main import MainScreen
 from .session import LibrarySession
@@ -50,6 +51,7 @@ class ReaderApp(App[None]):
         mark_read: str = "on-view",
         state_path: Path | None = None,
         watch: str = "auto",
+        fields: FieldNames = DEFAULT_FIELDS,
     ) -> None:
         super().__init__()
         self.root = root.resolve()
@@ -60,6 +62,7 @@ class ReaderApp(App[None]):
             workers=workers,
             state_path=state_path,
             watch=WatchMode(watch),
+            fields=fields,
         )
         self._mark_read = mark_read
         self._first_query = ListQuery(sort=sort, reverse=reverse)

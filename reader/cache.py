@@ -48,7 +48,7 @@ from .text import safe_error
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
-SCHEMA = f"reader-cache-6/{__version__}"
+SCHEMA = f"reader-cache-7/{__version__}"
 
 
 class RecordStatus(IntEnum):
@@ -90,6 +90,7 @@ class Record(NamedTuple):
     published_ts: float | None = None
     topics: str | None = None  # joined with _TOPIC_SEPARATOR
     url: str | None = None
+    authors: str | None = None  # joined with _TOPIC_SEPARATOR (blogs' authors; the seed format has none)
 
     @property
     def stamp(self) -> tuple[int, int, int, int]:
@@ -104,7 +105,7 @@ _WEB_SCHEMES = ("https://", "http://")
 _MAX_SCORE = 1_000_000  # loading.to_score's range
 _EARLIEST_TS, _LATEST_TS = 0.0, 4_102_444_800.0  # 1970 to 2100: loading.to_datetime's range
 _TEXT_COLUMNS = frozenset(
-    ("path", "reason", "id", "title", "provider_name", "provider_domain", "category", "type", "topics", "url")
+    ("path", "reason", "id", "title", "provider_name", "provider_domain", "category", "type", "topics", "url", "authors")
 )
 _REAL_COLUMNS = frozenset(("published_ts",))
 _COLUMNS = ", ".join(Record._fields)
@@ -138,6 +139,7 @@ def summary_record(article: ArticleSummary, stamp: Sequence[int]) -> Record:
         _timestamp(article.published_at),
         _TOPIC_SEPARATOR.join(article.topics),
         article.url,
+        _TOPIC_SEPARATOR.join(article.authors) if article.authors else None,
     )
 
 
@@ -180,6 +182,7 @@ class SummaryBuilder:
             if not _is_clean("".join(topic_tuple)):
                 raise ValueError(f"cache row of {record.path!r} holds topics that loading never gives")
             self._topics[topics] = topic_tuple
+        authors = self._names(record.authors, record.path) if record.authors else ()
         title, category, type_, url = record.title, record.category or "", record.type or "", record.url
         quality, heat, published_ts = record.quality, record.heat, record.published_ts
         if not (
@@ -204,7 +207,18 @@ class SummaryBuilder:
             published_at=_datetime(published_ts),
             topics=topic_tuple,
             url=url,
+            authors=authors,
         )
+
+    def _names(self, joined: str, path: str) -> tuple[str, ...]:
+        """A list of names (authors) from a row, shared with every row that has the same list."""
+        names = self._topics.get(joined)
+        if names is None:
+            names = tuple(joined.split(_TOPIC_SEPARATOR))
+            if not _is_clean("".join(names)):
+                raise ValueError(f"cache row of {path!r} holds names that loading never gives")
+            self._topics[joined] = names
+        return names
 
 
 def _is_clean(text: str) -> bool:
@@ -213,10 +227,17 @@ def _is_clean(text: str) -> bool:
     return text.isprintable() if text.isascii() else not _CONTROL_CHARACTER.search(text)
 
 
-def default_cache_path() -> Path:
+def default_cache_path(fields_signature: str = "") -> Path:
+    """The cache file; a config with its own ``[fields]`` names gets a file of its own,
+    since what an article says depends on them (switching back and forth costs nothing)."""
     from .config import cache_dir
 
-    return cache_dir() / "articles.sqlite3"
+    if not fields_signature:
+        return cache_dir() / "articles.sqlite3"
+    import hashlib
+
+    digest = hashlib.sha256(fields_signature.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return cache_dir() / f"articles-{digest}.sqlite3"
 
 
 class CacheReadFailed(Exception):

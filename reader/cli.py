@@ -35,7 +35,7 @@ from .feeds import feeds_folder, feeds_folder_has_articles
 from .feeds_cli import add_feeds_options, add_fetch_options, feeds_command, fetch_command
 from .folder_loader import FolderLoader
 from .library import ALL, Library, Node, SortKey
-from .model import Article
+from .model import Article, name_key
 from .serve import add_serve_options, serve
 from .state import ReadingState, StateError, StateImportError, StateStore, default_state_path
 from .text import counted, escape_line, escape_name, fit, safe_error
@@ -91,6 +91,11 @@ def _add_path_options(parser: argparse.ArgumentParser) -> None:
         "path", nargs="?", type=Path, metavar="PATH", help="the articles folder (default: the config's library)"
     )
     parser.add_argument("--no-cache", action="store_true", help="parse every file; neither read nor write the cache")
+
+
+def _add_check_options(parser: argparse.ArgumentParser) -> None:
+    _add_path_options(parser)
+    parser.add_argument("--all", action="store_true", help="also list the files skipped as not articles, and why")
 
 
 def _add_list_options(parser: argparse.ArgumentParser) -> None:
@@ -260,29 +265,32 @@ def run_app(args: argparse.Namespace, config: Config, root: Path, warnings: list
         remember=ChoiceMemory(config),
         mark_read=config.mark_read,
         watch=config.watch,
+        fields=config.fields,
     ).run()
     return EXIT_OK
 
 
-def open_cache(use_cache: bool) -> ArticleCache | None:
+def open_cache(use_cache: bool, fields_signature: str = "") -> ArticleCache | None:
     if not use_cache:
         return None
     try:
-        return ArticleCache(default_cache_path())
+        return ArticleCache(default_cache_path(fields_signature))
     except Exception as error:
         say(f"cache unavailable ({safe_error(error)}); loading without it")
         return None
 
 
-def load(root: Path, use_cache: bool) -> Library:
-    return FolderLoader(root, open_cache(use_cache)).load()
+def load(root: Path, use_cache: bool, config: Config | None = None) -> Library:
+    config = config or Config()
+    with FolderLoader(root, open_cache(use_cache, config.fields_signature), names=config.fields) as loader:
+        return loader.load()
 
 
 # --- reader list --------------------------------------------------------------
 
 
 def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
-    library = load(root, config.cache and not args.no_cache)
+    library = load(root, config.cache and not args.no_cache, config)
     key = SortKey(args.sort or config.sort)
     indexes = select(library, args, key)
     if indexes is None:
@@ -347,8 +355,9 @@ def find_node(library: Library, kind: str, name: str) -> Node | None:
     names = _names(library, kind)
     if name in names:
         return Node(kind, name)
-    folded = name.casefold()
-    match = next((known for known in names if known.casefold() == folded), None)
+    # The same name regardless of case, spacing or Unicode form, as the tree merges them.
+    folded = name_key(name)
+    match = next((known for known in names if name_key(known) == folded), None)
     return Node(kind, match) if match is not None else None
 
 
@@ -460,11 +469,14 @@ def print_table(summaries: list, total: int | None = None) -> None:
 
 
 def check(args: argparse.Namespace, config: Config, root: Path) -> int:
-    library = load(root, config.cache and not args.no_cache)
+    library = load(root, config.cache and not args.no_cache, config)
     for error in library.errors:
         print(f"{escape_name(error.path)}: {escape_line(error.reason)}")
     for duplicate in library.duplicates:
         print(f"{escape_name(duplicate.path)}: duplicate of {escape_name(duplicate.kept)}")
+    if getattr(args, "all", False):
+        for skipped in sorted(library.skipped, key=lambda s: s.path):
+            print(f"{escape_name(skipped.path)}: skipped: {escape_line(skipped.reason)}")
     print(
         f"{counted(len(library), 'article')} loaded, {counted(len(library.errors), 'file')} rejected, "
         f"{counted(len(library.duplicates), 'duplicate')}, {counted(len(library.skipped), 'other file')} skipped"
@@ -615,7 +627,7 @@ class ArticleFinder:
 
 
 def mark(args: argparse.Namespace, config: Config, root: Path) -> int:
-    library = load(root, config.cache and not args.no_cache)
+    library = load(root, config.cache and not args.no_cache, config)
     unknown: list[str] = []
     if args.articles:
         finder = ArticleFinder(library, root)
@@ -774,7 +786,7 @@ COMMANDS = {
     command.name: command
     for command in (
         Command("list", "print the articles as a table or JSON", _add_list_options, list_articles),
-        Command("check", "report the files that cannot be read; exit 1 if any", _add_path_options, check),
+        Command("check", "report the files that cannot be read; exit 1 if any", _add_check_options, check),
         Command("mark", "mark articles read or unread, starred or not", _add_mark_options, mark, check=_check_mark),
         Command("serve", "serve the app to a browser tab (this machine only, unless --host)", add_serve_options, serve),
         Command(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import platformdirs
 
+from .fields import DEFAULT_FIELDS, FieldNames, field_names_from_table
 from .text import escape_line, escape_name
 
 APP_NAME = "reader-news"
@@ -65,6 +66,13 @@ class Config:
     feeds_folder: str = ""  # where `reader fetch` writes articles; empty: $XDG_DATA_HOME/reader-news/feeds
     mark_read: str = "on-view"  # on-view | on-open | manual: when an article counts as read
     watch: str = "auto"  # auto | poll | off: how the open library follows changes in its folder
+    # [fields]: the user's own front-matter keys for each field (see fields.py)
+    fields: FieldNames = DEFAULT_FIELDS
+
+    @property
+    def fields_signature(self) -> str:
+        """Empty for the usual names; else what keys a cache of articles read with these names."""
+        return "" if self.fields == DEFAULT_FIELDS else self.fields.signature()
 
 
 class ConfigError(Exception):
@@ -88,6 +96,9 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     defaults = Config()
     values: dict[str, object] = {}
     warnings = []
+    if "fields" in data:
+        values["fields"], problems = field_names_from_table(data.pop("fields"))
+        warnings += [f"{shown}: {problem}" for problem in problems]
     for name, value in data.items():
         if name not in {f.name for f in fields(Config)}:
             known = ", ".join(f.name for f in fields(Config))

@@ -49,6 +49,7 @@ from .cache import (
     summary_record,
 )
 from .library import Library
+from .fields import DEFAULT_FIELDS, FieldNames
 from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk
 from .model import Article, ArticleSummary, LoadError
 
@@ -124,11 +125,14 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="watch the loading process", daemon=True).start()
 
 
-def parse_files(root: Path, entries: Sequence[FileEntry]) -> list[Record]:
-    """Parse some files into records. Runs in a worker process, so it takes and returns plain data."""
+def parse_files(root: Path, entries: Sequence[FileEntry], names: FieldNames = DEFAULT_FIELDS) -> list[Record]:
+    """Parse some files into records. Runs in a worker process, so it takes and returns plain data.
+
+    The field names travel with each chunk: a spawned process starts with the defaults.
+    """
     records = []
     for entry in entries:
-        outcome = load_summary(root, entry.path)
+        outcome = load_summary(root, entry.path, names)
         if isinstance(outcome, ArticleSummary):
             records.append(summary_record(outcome, entry.stamp))
         else:
@@ -151,9 +155,10 @@ class _ChunkParser:
     here than processes start). A pool that breaks (a killed or crashed
     process) is not fatal: what it had not delivered is parsed here."""
 
-    def __init__(self, root: Path, workers: int) -> None:
+    def __init__(self, root: Path, workers: int, names: FieldNames = DEFAULT_FIELDS) -> None:
         self.root = root
         self.workers = workers
+        self.names = names
         self._queue: deque[tuple[list[FileEntry], Future | None]] = deque()
         self._waiting = 0  # files queued but not submitted to a pool
         self._pool = None
@@ -197,13 +202,13 @@ class _ChunkParser:
                 return future.result()
             except (BrokenProcessPool, OSError, CancelledError):
                 pass  # parsed here instead, below
-        return parse_files(self.root, chunk)
+        return parse_files(self.root, chunk, self.names)
 
     def _submit(self, chunk: list[FileEntry]) -> Future | None:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return self._pool.submit(parse_files, self.root, chunk)
+            return self._pool.submit(parse_files, self.root, chunk, self.names)
         except (BrokenProcessPool, RuntimeError):
             return None
 
@@ -274,8 +279,11 @@ class LoadedRecords:
     is given again (marked complete if asked), sharing all its indexes.
     """
 
-    def __init__(self, fetch: Callable[[ArticleSummary], Article | None]) -> None:
+    def __init__(
+        self, fetch: Callable[[ArticleSummary], Article | None], root: Path | None = None
+    ) -> None:
         self._fetch = fetch
+        self._root = root  # to tell a symlinked copy from the real file, when two are one article
         self._builder = SummaryBuilder()
         self._stamps: dict[str, tuple[int, int, int, int]] = {}  # every path, with what it was read at
         self._summaries: dict[str, ArticleSummary] = {}
@@ -338,6 +346,9 @@ class LoadedRecords:
     def clear(self) -> None:
         self.forget(list(self._stamps))
 
+    def _is_symlink(self, path: str) -> bool:
+        return self._root is not None and os.path.islink(os.path.join(self._root, path))
+
     def snapshot(self, complete: bool) -> Library:
         """The library of everything loaded: a new index only if something changed."""
         last = self._last
@@ -353,6 +364,7 @@ class LoadedRecords:
             skipped=[Skipped(r.path, r.reason or "") for r in problems if r.status == SKIPPED],
             fetch=self._fetch,
             complete=complete,
+            is_symlink=self._is_symlink,
         )
         self._changed = False
         return self._last
@@ -368,13 +380,20 @@ class FolderLoader:
     closes it. One run (``events``, ``refresh``, ``load``) at a time.
     """
 
-    def __init__(self, root: Path, cache: ArticleCache | None = None, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        cache: ArticleCache | None = None,
+        workers: int | None = None,
+        names: FieldNames = DEFAULT_FIELDS,
+    ) -> None:
         self.root = root.resolve()
         self.cache = cache
+        self.names = names  # the front-matter keys each field is read from (config's [fields])
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         # Set to stop the current run (and any later one, until cleared).
         self.cancelled = threading.Event()
-        self.records = LoadedRecords(self.fetch)
+        self.records = LoadedRecords(self.fetch, self.root)
         self._warnings: list[str] = []
         self._warnings_taken = 0
         self._cache_read = False
@@ -447,7 +466,7 @@ class FolderLoader:
 
     def fetch(self, summary: ArticleSummary) -> Article | None:
         """The full article for the detail pane, read from its file (under a millisecond)."""
-        outcome = load_file(self.root, summary.path)
+        outcome = load_file(self.root, summary.path, self.names)
         return outcome if isinstance(outcome, Article) else None
 
     @property
@@ -510,7 +529,7 @@ class FolderLoader:
         """Parse what ``found`` shows changed; forget what it should have found
         and did not (everything, or the paths under ``covers``)."""
         loaded = self.records
-        parser = _ChunkParser(self.root, self.workers)
+        parser = _ChunkParser(self.root, self.workers, self.names)
         chunk: list[FileEntry] = []
         problems: list[Record] = []
         seen: set[str] = set()

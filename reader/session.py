@@ -23,6 +23,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
 from .cache import ERROR, ArticleCache, default_cache_path
+from .fields import DEFAULT_FIELDS, FieldNames
 from .folder_loader import FolderLoader, LoadProgress, LoadStage
 from .library import ALL, Library, ListQuery
 from .messages import (
@@ -54,8 +55,10 @@ class LibrarySession:
         workers: int | None = None,
         state_path: Path | None = None,
         watch: WatchMode = WatchMode.AUTO,
+        fields: FieldNames = DEFAULT_FIELDS,
     ) -> None:
         self.root = root
+        self.fields = fields
         self.use_cache = use_cache
         self.cache_path = cache_path
         self.parse_workers = workers
@@ -103,7 +106,8 @@ class LibrarySession:
         if not self.use_cache:
             return None
         try:
-            return ArticleCache(self.cache_path or default_cache_path())
+            signature = "" if self.fields == DEFAULT_FIELDS else self.fields.signature()
+            return ArticleCache(self.cache_path or default_cache_path(signature))
         except Exception as error:  # any failure of a disposable cache: load without it
             self._post(LoadWarning(f"cache unavailable, loading without it: {safe_error(error)}"))
             return None
@@ -111,7 +115,9 @@ class LibrarySession:
     def _load(self, query: ListQuery) -> None:
         worker = get_current_worker()
         try:
-            loader = self._loader = FolderLoader(self.root, self._open_cache(), workers=self.parse_workers)
+            loader = self._loader = FolderLoader(
+                self.root, self._open_cache(), workers=self.parse_workers, names=self.fields
+            )
             # The first screen: one indexed query, in the starting order, in this thread.
             if not query.reverse and query.node == ALL:
                 first = loader.first_screen(query.sort.value)

@@ -65,9 +65,9 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = folder_loader.parse_files
 
-    def counting(root: Path, entries):
+    def counting(root: Path, entries, *names):
         calls.extend(entry.path for entry in entries)
-        return real(root, entries)
+        return real(root, entries, *names)
 
     monkeypatch.setattr(folder_loader, "parse_files", counting)
     return calls

@@ -448,7 +448,7 @@ def test_the_app_starts_with_the_config_then_the_remembered_choice_then_the_comm
     assert (options["sort"], options["reverse"], options["theme"]) == (SortKey.HEAT, False, "textual-light")
     assert options["use_cache"] is True
     assert [w.split(": ", 1)[1] for w in options["warnings"]] == [
-        "unknown setting 'colour' ignored (settings: library, sort, theme, cache)"
+        "unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields)"
     ]
     assert "unknown setting 'colour'" in capsys.readouterr().err  # said on the terminal too, before the app
     # What the app remembers comes back at the next start, over the config...
@@ -542,3 +542,17 @@ def test_python_m_reader_check_exit_codes(tmp_path):
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith("bad.md: ")
     assert _python_m_reader("check", str(tmp_path / "missing")).returncode == 2
+
+
+def test_check_all_lists_skipped_files_with_their_reason(tmp_path, capsys) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: A story\nwebUrl: https://example.com/a\n---\nText.\n", encoding="utf-8")
+    (folder / "cover.jpg").write_bytes(b"\xff\xd8")
+    (folder / "README.md").write_text("# Just a readme\n", encoding="utf-8")
+    assert main(["check", str(folder), "--no-cache", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "README.md: skipped: no front matter" in out
+    assert "cover.jpg: skipped: not an article file" in out
+    assert main(["check", str(folder), "--no-cache"]) == 0
+    assert "cover.jpg" not in capsys.readouterr().out

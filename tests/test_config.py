@@ -39,7 +39,7 @@ def test_every_setting_is_read(tmp_path):
 @pytest.mark.parametrize(
     ("text", "named"),
     [
-        ('colour = "red"\n', "unknown setting 'colour' ignored (settings: library, sort, theme, cache)"),
+        ('colour = "red"\n', "unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields)"),
         ('sort = "random"\n', "sort = 'random' is not one of quality, heat, date, title; using quality"),
         ("sort = 3\n", "sort should be text in quotes; using the default"),
         ("cache = 1\n", "cache should be true or false; using true"),
@@ -100,7 +100,7 @@ def test_a_bad_value_is_said_and_the_command_carries_on(tmp_path, monkeypatch, c
     assert "articles loaded" in out
     assert err.splitlines() == [
         f"reader: {config}: sort = 'sideways' is not one of quality, heat, date, title; using quality",
-        f"reader: {config}: unknown setting 'colour' ignored (settings: library, sort, theme, cache)",
+        f"reader: {config}: unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields)",
     ]
 
 
@@ -224,3 +224,23 @@ def test_the_bundled_folders_are_found():
     assert (bundled_path("data") / "2021").is_dir()
     assert (bundled_path("styles") / "reader.tcss").is_file()
     assert isinstance(bundled_path("data"), Path)
+
+
+def test_settings_for_reading_watching_and_fields(tmp_path: Path) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        'mark_read = "manual"\nwatch = "poll"\n[fields]\ndate = ["released_on"]\n', encoding="utf-8"
+    )
+    config, warnings = load_config(config_file)
+    assert warnings == []
+    assert config.mark_read == "manual" and config.watch == "poll"
+    assert "released_on" in config.fields.date
+    assert config.fields_signature  # its own cache file: what an article says depends on it
+
+
+def test_bad_reading_and_watching_values_are_warnings(tmp_path: Path) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('mark_read = "sometimes"\nwatch = "always"\n', encoding="utf-8")
+    config, warnings = load_config(config_file)
+    assert config.mark_read == "on-view" and config.watch == "auto"
+    assert any("mark_read" in w for w in warnings) and any("watch" in w for w in warnings)

@@ -43,9 +43,9 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = folder_loader.parse_files
 
-    def counting(root: Path, entries):
+    def counting(root: Path, entries, *names):
         calls.extend(entry.path for entry in entries)
-        return real(root, entries)
+        return real(root, entries, *names)
 
     monkeypatch.setattr(folder_loader, "parse_files", counting)
     return calls
@@ -311,10 +311,10 @@ from reader import folder_loader
 real_parse_files = folder_loader.parse_files
 
 
-def parse_slowly(root, entries):
+def parse_slowly(root, entries, *names):
     print("parsing", flush=True)
     time.sleep(0.3)
-    return real_parse_files(root, entries)
+    return real_parse_files(root, entries, *names)
 
 
 if __name__ == "__main__":

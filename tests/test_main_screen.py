@@ -388,3 +388,20 @@ def test_screens_and_app_stay_small() -> None:
     app_source = (Path(__file__).parent.parent / "reader" / "app.py").read_text(encoding="utf-8")
     assert len(app_source.splitlines()) < 200
 
+
+
+async def test_blog_posts_show_their_authors(tmp_path: Path) -> None:
+    """A blog post (no provider, an author) shows the author in the list and the detail pane."""
+    folder = tmp_path / "blog"
+    folder.mkdir()
+    (folder / "2024-03-05-hello.md").write_text(
+        "---\ntitle: Hello blog\ndate: 2024-03-05 10:00:00 +0100\nauthor: Ada Lovelace\n"
+        "tags: [notes, engines]\nsummary: A first post.\n---\n\nBody text.\n",
+        encoding="utf-8",
+    )
+    app = ReaderApp(folder, use_cache=False, mark_read="manual")
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        assert "Ada Lovelace" in list_lines(app)[0]
+        meta = str(app.main_screen.query_one("#detail-meta").render())
+        assert "By Ada Lovelace" in meta and "2024" in meta

@@ -48,6 +48,8 @@ def meta_content(article: Article) -> Content:
     ]
     if article.topics:
         parts += [("  Topics ", label), ", ".join(article.topics)]
+    if article.authors:
+        parts += ["\n", ("By ", label), ", ".join(article.authors)]
     if article.is_draft:
         parts += ["\n", ("DRAFT", "bold $warning"), (" not published yet", "$warning")]
     link = parse_link(article.url) if article.url else None

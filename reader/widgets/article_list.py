@@ -263,7 +263,9 @@ class ArticleList(ScrollView, can_focus=True):
             Segment(fit(article.title, title_width), title_style),
         ]
         if provider_width:
-            segments.append(Segment(" " + fit(article.provider.label, provider_width), style("article-list--provider")))
+            # Blogs have authors rather than an outlet: they fill the column when there is no provider.
+            source = article.provider.label or ", ".join(article.authors)
+            segments.append(Segment(" " + fit(source, provider_width), style("article-list--provider")))
         segments += [
             Segment(f" {date:>10}", style("article-list--date")),
             Segment(f" {quality}", style(_level("score", quality_level))),
