@@ -20,7 +20,6 @@ the rest of the command line starts as fast as before.
 from __future__ import annotations
 
 import argparse
-import html
 import ipaddress
 import logging
 import shlex
@@ -144,7 +143,9 @@ def _server(command: str, host: str, port: int, *, title: str):
             logger.propagate = False
 
         async def on_startup(self, app) -> None:
-            pass  # textual-serve prints its logo and the command here, through Rich markup (a folder named "[/x]" would end it)
+            # Nothing: textual-serve prints its logo and the command here through Rich markup,
+            # where a folder named "[red]" would be styled and one named "[/x]" would end the server.
+            pass
 
         def serve(self, debug: bool = False) -> None:
             """As textual-serve serves, but says where only once it listens (a port taken is the only news then)."""
@@ -169,8 +170,8 @@ def _server(command: str, host: str, port: int, *, title: str):
             finally:
                 loop.close()
 
-    # The page's title is written into HTML unescaped by textual-serve's template: escaped here.
-    return ReaderServer(command, host=host, port=port, title=html.escape(title), public_url=public_url(host, port))
+    # The page's title goes into its HTML through Jinja, which escapes it (a test checks).
+    return ReaderServer(command, host=host, port=port, title=title, public_url=public_url(host, port))
 
 
 class _OneLineFormatter(logging.Formatter):

@@ -149,6 +149,35 @@ def test_loopback_is_not_warned_about_and_a_taken_port_is_one_line(tmp_path: Pat
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"reader: cannot serve on 127.0.0.1:{port}: ")
 
 
+def test_a_hostile_folder_name_is_neither_markup_nor_html(tmp_path: Path) -> None:
+    """The page's title and the start-up line name the folder: escaped for HTML, and never read as Rich markup."""
+    import urllib.request
+
+    # A folder "a[" holding "x]b" makes "[/x]" in the path: Rich would end the server at it.
+    folder = tmp_path / "a[" / "x]b <b onmouseover=alert(1)> [red]\x1b[31m"
+    folder.mkdir(parents=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reader", "serve", str(folder), "--port", str(port)],
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        line = process.stdout.readline()  # said once it listens
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            page = response.read().decode()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        _, errors = process.communicate(timeout=10)
+    shown = "x]b <b onmouseover=alert(1)> [red]\\e[31m"  # the escape character escaped, as ls -b does
+    assert line == f"reader: serving reader · {shown} on http://127.0.0.1:{port}  (Ctrl+C stops)\n"
+    assert "<b onmouseover" not in page and "reader · x]b &lt;b onmouseover=alert(1)&gt; [red]\\e[31m" in page
+    assert errors == ""
+
+
 @pytest.mark.parametrize("port", ["0", "65536", "http"])
 def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, port: str) -> None:
     result = reader_command("serve", str(tmp_path), "--port", port)
