@@ -60,6 +60,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("state.undo", "u", "undo_mark", "Undo", "Undo the last marking (a whole view's too)"),
     Command("unread.next", "n", "next_unread", "Next unread", "Go to the next unread article in this order"),
     Command("unread.previous", "N", "previous_unread", "Previous unread", "Go to the previous unread article"),
+    Command("search.open", "slash", "search", "Search", "Search as you type (Esc clears, Enter goes to the results)", footer=True, key_display="/"),
+    Command("search.clear", "escape", "clear_search", "Clear search", "Drop the search; the list as it was", palette=False),
     Command("library.rescan", "r", "rescan", "Rescan", "Look through the whole folder for changes now"),
     Command("app.errors", "e", "show_errors", "Errors", "Files that could not be read, and why"),
     Command("app.help", "question_mark", "help", "Help", "Every key", footer=True, key_display="?"),

@@ -35,9 +35,11 @@ from ..messages import (
 )
 from ..state import ReadingState
 from ..session import LibrarySession
+from ..query import QueryError, highlight_terms, parse
 from ..text import counted, escape_name
 from ..widgets.article_detail import ArticleDetail, RelatedList
 from ..widgets.article_list import ArticleList, ListHeading
+from ..widgets.search_bar import SearchBar
 from ..widgets.status_line import StatusLine
 from ..widgets.topic_tree import TopicTree
 
@@ -68,6 +70,7 @@ class MainScreen(Screen[None]):
         self._progress = ""
         self._preview = False  # the library is only the first screen's rows, read before the rest
         self._failed = ""
+        self._before_search: tuple[ListQuery, str | None] | None = None  # to restore on Esc
 
     # --- layout --------------------------------------------------------------
 
@@ -77,6 +80,7 @@ class MainScreen(Screen[None]):
             yield TopicTree(id="tree")
             with Container(id="content"):
                 with Container(id="list-pane"):
+                    yield SearchBar(id="search-bar")
                     yield ListHeading(id="list-heading")
                     yield ArticleList(id="list")
                 yield ArticleDetail(id="detail")
@@ -116,11 +120,20 @@ class MainScreen(Screen[None]):
     def watch_list_query(self, old: ListQuery, new: ListQuery) -> None:
         """The one place a new query reaches the list, the heading, the status line and the detail pane."""
         keep = None
-        if new.node == old.node:  # a new order: the cursor stays on its article
+        if new.node == old.node and new.search == old.search:  # a new order: the cursor stays on its article
             keep = self._highlighted_id()
+        terms = highlight_terms(new.search) if new.search is not None else []
+        self.article_list.highlight(terms)
+        self.detail.highlight(terms)
         self._show_list(keep)
         self.query_one(ListHeading).show_query(new)
         self._update_status()
+
+    def _count_shown(self) -> int:
+        query = self.list_query
+        if query.search is not None and not query.search.is_everything:
+            return len(self.article_list.rows)
+        return self.library.count_of(query.node, self.reading)
 
     def _highlighted_id(self) -> str | None:
         index = self.article_list.highlighted
@@ -136,10 +149,13 @@ class MainScreen(Screen[None]):
     def _update_status(self) -> None:
         query = self.list_query
         root = self.session.root
+        place = "everything" if query.everywhere else query.node.label
+        if query.search is not None and not query.search.is_everything:
+            place = f"{place} · search {query.search.text}"
         self.status.show_place(
             escape_name(root.name or str(root)),
-            query.node.label,
-            None if self._preview else self.library.count_of(query.node, self.reading),
+            place,
+            None if self._preview else self._count_shown(),
             f"{query.sort.label} {query.arrow}",
             unread=None if self._preview or self.reading is None else self.library.count_of(UNREAD, self.reading),
         )
@@ -376,6 +392,51 @@ class MainScreen(Screen[None]):
             self.notify("Every article here is read already.")
             return
         self._mark(ids, "read", True, say=True)
+
+    # --- search --------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.query_one(SearchBar)
+        if not bar.display:
+            self._before_search = (self.list_query, self._highlighted_id())
+        bar.open("everything" if self.list_query.everywhere else self.list_query.node.label)
+
+    @on(SearchBar.Changed)
+    def search_changed(self, message: SearchBar.Changed) -> None:
+        bar = self.query_one(SearchBar)
+        try:
+            search = parse(message.text, prefix_last=True) if message.text.strip() else None
+        except QueryError as error:
+            bar.show_problem(str(error))  # the last good results stay
+            return
+        bar.show_problem("")
+        self.list_query = replace(self.list_query, search=search)
+
+    @on(SearchBar.Submitted)
+    def search_submitted(self, message: SearchBar.Submitted) -> None:
+        self.article_list.focus()
+
+    @on(SearchBar.ScopeToggled)
+    def search_scope_toggled(self) -> None:
+        self.list_query = replace(self.list_query, everywhere=not self.list_query.everywhere)
+        self.query_one(SearchBar).show_scope("everything" if self.list_query.everywhere else self.list_query.node.label)
+
+    def action_clear_search(self) -> None:
+        if self.list_query.search is not None or self.query_one(SearchBar).display:
+            self.search_cancelled()
+
+    @on(SearchBar.Cancelled)
+    def search_cancelled(self) -> None:
+        """Esc: the list as it was before the search, the cursor where it was."""
+        self.query_one(SearchBar).close()
+        before, keep = self._before_search or (replace(self.list_query, search=None, everywhere=False), None)
+        self._before_search = None
+        self.set_reactive(MainScreen.list_query, replace(self.list_query, search=None, everywhere=False))
+        self.article_list.highlight([])
+        self.detail.highlight([])
+        self._show_list(keep)
+        self._update_status()
+        self.article_list.focus()
 
     def action_rescan(self) -> None:
         self.session.rescan()

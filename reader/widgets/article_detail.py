@@ -16,6 +16,7 @@ from ..format import date_line, short_date
 from ..library import Library
 from ..links import parse_link
 from ..model import Article, RelatedStory
+from ..query import match_spans
 
 # Markdown rendering is the slow part of showing an article; an enormous body
 # is cut (with a note) rather than making every key press wait for it.
@@ -113,6 +114,8 @@ class ArticleDetail(VerticalScroll):
         # Focusable, so the keys can scroll a long body (Tab reaches it after the list).
         super().__init__(id=id, can_focus=True)
         self.article: Article | None = None
+        self._library: Library | None = None
+        self._terms: list[str] = []  # what the search matched: highlighted in the title and excerpt
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -124,8 +127,21 @@ class ArticleDetail(VerticalScroll):
     def on_mount(self) -> None:
         self.show_article(None, None)
 
+    def highlight(self, terms: list[str]) -> None:
+        if terms != self._terms:
+            self._terms = terms
+            if self.article is not None:
+                self.show_article(self.article, self._library)
+
+    def _marked(self, text: str) -> Content:
+        content = Content(text)
+        for start, end in match_spans(text, self._terms) if self._terms else ():
+            content = content.stylize("bold underline $accent", start, end)
+        return content
+
     def show_article(self, article: Article | None, library: Library | None, *, message: str = "") -> None:
         self.article = article
+        self._library = library
         title = self.query_one("#detail-title", Static)
         meta = self.query_one("#detail-meta", Static)
         excerpt = self.query_one("#detail-excerpt", Static)
@@ -139,9 +155,9 @@ class ArticleDetail(VerticalScroll):
                 widget.display = False
             self._show_body("")
             return
-        title.update(Content(article.title))
+        title.update(self._marked(article.title))
         meta.update(meta_content(article))
-        excerpt.update(Content(article.excerpt))
+        excerpt.update(self._marked(article.excerpt))
         meta.display = True
         excerpt.display = bool(article.excerpt)
         text = article.body

@@ -29,6 +29,7 @@ from ..commands import Scope, bindings
 from ..format import clock, relative_date, score_cell
 from ..library import Library, ListQuery, Marks, SortKey
 from ..model import ArticleSummary
+from ..query import match_spans
 from ..text import fit
 
 _ROW_CACHE_SIZE = 512
@@ -37,6 +38,7 @@ _ROW_CACHE_SIZE = 512
 # background: the stylesheet's $text-muted is "auto 60%", which only means
 # something over a known background (as a partial style it came out white).
 _COLUMNS = (
+    "article-list--match",
     "article-list--unread",
     "article-list--starred",
     "article-list--provider",
@@ -63,6 +65,7 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--draft",
         "article-list--unread",
         "article-list--starred",
+        "article-list--match",
         "article-list--empty",
         "article-list--score-low",
         "article-list--score-mid",
@@ -105,6 +108,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.rows: Sequence[int] = ()
         self.empty_message = "Loading…"
         self.marks: Marks | None = None  # the reading state: unread rows stand out, starred ones carry ★
+        self._terms: list[str] = []  # what the search matched, highlighted in titles
         self._row_cache: OrderedDict[tuple, Strip] = OrderedDict()
         self._now = clock.now()
         self._styles: dict[tuple[str, bool], Style] | None = None  # resolved per theme, see _style
@@ -123,6 +127,13 @@ class ArticleList(ScrollView, can_focus=True):
             position = self._position_of(keep)
         self.cursor = position
         self.refresh()
+
+    def highlight(self, terms: list[str]) -> None:
+        """Show where these search terms match in each title (``query.match_spans``)."""
+        if terms != self._terms:
+            self._terms = terms
+            self._row_cache.clear()
+            self.refresh()
 
     def show_marks(self, marks: Marks | None) -> None:
         """A new reading state: rows are drawn again with it (only the visible ones are)."""
@@ -260,7 +271,7 @@ class ArticleList(ScrollView, can_focus=True):
             Segment("•" if unread else " ", style("article-list--unread")),
             Segment("★" if starred else "◌" if article.is_draft else " ", style("article-list--starred" if starred else "article-list--draft")),
             Segment(" ", base),
-            Segment(fit(article.title, title_width), title_style),
+            *self._title_segments(fit(article.title, title_width), title_style, style("article-list--match")),
         ]
         if provider_width:
             # Blogs have authors rather than an outlet: they fill the column when there is no provider.
@@ -276,6 +287,16 @@ class ArticleList(ScrollView, can_focus=True):
         if used < width:
             strip = Strip([*segments, Segment(" " * (width - used), base)])
         return strip.crop(0, width)
+
+    def _title_segments(self, title: str, plain: Style, match: Style) -> list[Segment]:
+        if not self._terms:
+            return [Segment(title, plain)]
+        segments, at = [], 0
+        for start, end in match_spans(title, self._terms):
+            segments += [Segment(title[at:start], plain), Segment(title[start:end], plain + match)]
+            at = end
+        segments.append(Segment(title[at:], plain))
+        return [segment for segment in segments if segment.text]
 
     def _row_style(self, selected: bool) -> Style:
         return self._resolved_styles()[("", selected)]
