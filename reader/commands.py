@@ -26,6 +26,7 @@ class Scope(StrEnum):
     DETAIL = "Article pane"
     RELATED = "Related stories"
     TREE = "Topic tree"
+    SEARCH = "Search line"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("related.first", "home,g", "first", "First", "The first story", Scope.RELATED),
     Command("related.last", "end,G", "last", "Last", "The last story", Scope.RELATED),
     Command("related.choose", "enter", "select", "Go", "Jump to it (● in the library) or open it (↗)", Scope.RELATED),
+    # --- the search line ----------------------------------------------------
+    Command("search.cancel", "escape", "cancel", "Clear search", "Drop the search; the list as it was", Scope.SEARCH),
+    Command("search.everywhere", "ctrl+g", "toggle_scope", "Everywhere", "Search everything, or the node again", Scope.SEARCH),
     # --- the topic tree -----------------------------------------------------
     Command("tree.up", "up,k", "cursor_up", "Up", "Previous node", Scope.TREE),
     Command("tree.down", "down,j", "cursor_down", "Down", "Next node", Scope.TREE),

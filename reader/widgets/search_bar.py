@@ -10,20 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from ..commands import Scope, bindings
+
 
 class SearchBar(Vertical):
     """An input, where it searches (the node, or everything), and the last problem with the query."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Clear search", show=False, id="search.cancel"),
-        Binding("ctrl+g", "toggle_scope", "Everywhere", show=False, id="search.everywhere"),
-    ]
+    BINDINGS = bindings(Scope.SEARCH)
 
     @dataclass
     class Changed(Message):
