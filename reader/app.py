@@ -14,7 +14,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from .commands import ReaderCommands
+from .commands import ReaderCommands, check_keymap
 from .config import bundled_path, theme_warning
 from .fields import DEFAULT_FIELDS, FieldNames
 from .library import ListQuery, SortKey
@@ -52,6 +52,7 @@ class ReaderApp(App[None]):
         state_path: Path | None = None,
         watch: str = "auto",
         fields: FieldNames = DEFAULT_FIELDS,
+        keys: Iterable[tuple[str, str]] = (),
     ) -> None:
         super().__init__()
         self.root = root.resolve()
@@ -72,6 +73,9 @@ class ReaderApp(App[None]):
         # None in tests and wherever nothing should be written.
         self._remember = remember
         self._theme_settled = False  # True once the configured theme is applied
+        keymap, problems = check_keymap(dict(keys))
+        self._warnings += problems
+        self.set_keymap(keymap)  # the footer, the palette and the help screen all show these keys
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.session, self._first_query, mark_read=self._mark_read)

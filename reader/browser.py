@@ -1,4 +1,4 @@
-"""Opening and copying links from the app, by the policy in ``links.py``.
+"""Opening and copying links from the app, by the policy in ``links.py``; and finding the user's editor.
 
 Only http(s) links, parsed as a browser parses them, are ever handed to a
 browser; finding and starting it happens in a thread, detached from the
@@ -86,3 +86,23 @@ class LinkOpener:
             return
         self.owner.app.copy_to_clipboard(text)
         self.owner.notify(text, title="Link copied", markup=False)
+
+
+def editor_command(environ) -> list[str] | None:
+    """The user's editor as an argv list ($VISUAL, then $EDITOR), or None.
+
+    The variable may carry options (``code --wait``): it is split as a shell
+    would split words, but never run through one.
+    """
+    import shlex
+
+    for name in ("VISUAL", "EDITOR"):
+        value = environ.get(name, "").strip()
+        if value:
+            try:
+                words = shlex.split(value)
+            except ValueError:
+                continue
+            if words:
+                return words
+    return None

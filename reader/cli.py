@@ -266,6 +266,7 @@ def run_app(args: argparse.Namespace, config: Config, root: Path, warnings: list
         mark_read=config.mark_read,
         watch=config.watch,
         fields=config.fields,
+        keys=config.keys,
     ).run()
     return EXIT_OK
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from difflib import get_close_matches
 from enum import StrEnum
 from functools import partial
 
@@ -64,6 +65,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("search.open", "slash", "search", "Search", "Search as you type (Esc clears, Enter goes to the results)", footer=True, key_display="/"),
     Command("search.clear", "escape", "clear_search", "Clear search", "Drop the search; the list as it was", palette=False),
     Command("library.rescan", "r", "rescan", "Rescan", "Look through the whole folder for changes now"),
+    Command("article.edit", "E", "edit_article", "Edit", "Open the article's file in $VISUAL / $EDITOR"),
     Command("app.errors", "e", "show_errors", "Errors", "Files that could not be read, and why"),
     Command("app.help", "question_mark", "help", "Help", "Every key", footer=True, key_display="?"),
     Command("app.screenshot", "", "screenshot", "Screenshot", "Save an SVG picture of the screen"),
@@ -173,3 +175,38 @@ class ReaderCommands(Provider):
             score = matcher.match(f"{command.title} {command.description}")
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self._run, command), help=command.description)
+
+
+def check_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The user's keymap with unknown command ids left out, and one warning per problem.
+
+    A clash is two commands that would answer the same key in the same place:
+    in one pane, or a pane and the main screen (the pane's would win).
+    """
+    from textual.app import App
+
+    warnings = []
+    known: dict[str, str] = {}
+    keymap = App._normalize_keymap(dict(keymap))  # "?" -> "question_mark", as Textual will read them
+    for command_id, keys in keymap.items():
+        if command_id in BY_ID:
+            known[command_id] = keys
+            continue
+        near = get_close_matches(command_id, list(BY_ID), n=1)
+        hint = f"; did you mean {near[0]}?" if near else " (the README lists the ids)"
+        warnings.append(f"[keys]: no command {_shown(command_id)}{hint}")
+    for scope in Scope:
+        places = (Scope.MAIN,) if scope is Scope.MAIN else (Scope.MAIN, scope)
+        owners: dict[str, str] = {}
+        for command in COMMANDS:
+            if command.scope not in places:
+                continue
+            for key in keys_in_force(command, known):
+                other = owners.setdefault(key, command.id)
+                if other != command.id and (command.id in known or other in known):
+                    warnings.append(f"[keys]: {_shown(key)} is both {other} and {command.id}; {other} wins")
+    return known, list(dict.fromkeys(warnings))
+
+
+def _shown(text: str) -> str:
+    return repr("".join(c if c.isprintable() else "?" for c in text[:40]))

@@ -68,6 +68,8 @@ class Config:
     watch: str = "auto"  # auto | poll | off: how the open library follows changes in its folder
     # [fields]: the user's own front-matter keys for each field (see fields.py)
     fields: FieldNames = DEFAULT_FIELDS
+    # [keys]: command id -> keys ("sort.cycle" = "x"); the app checks the ids (commands.py)
+    keys: tuple[tuple[str, str], ...] = ()
 
     @property
     def fields_signature(self) -> str:
@@ -99,6 +101,9 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     if "fields" in data:
         values["fields"], problems = field_names_from_table(data.pop("fields"))
         warnings += [f"{shown}: {problem}" for problem in problems]
+    if "keys" in data:
+        values["keys"], problems = _keymap(data.pop("keys"))
+        warnings += [f"{shown}: {problem}" for problem in problems]
     for name, value in data.items():
         if name not in {f.name for f in fields(Config)}:
             known = ", ".join(f.name for f in fields(Config))
@@ -124,6 +129,19 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
             continue
         values[name] = value
     return Config(**values), warnings
+
+
+def _keymap(table: object) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """The ``[keys]`` table as (command id, keys) pairs, and a warning per entry that is not text."""
+    if not isinstance(table, dict):
+        return (), ["[keys] should be a table of \"command.id\" = \"keys\"; ignored"]
+    pairs, warnings = [], []
+    for command_id, keys in table.items():
+        if not isinstance(keys, str) or not keys.strip() or len(keys) > 200:
+            warnings.append(f"[keys] {_quoted(command_id)} should be keys in quotes, like \"ctrl+s,x\"; ignored")
+            continue
+        pairs.append((command_id, ",".join(key.strip() for key in keys.split(",") if key.strip())))
+    return tuple(pairs), warnings
 
 
 def _read_settings_file(path: Path, shown: str) -> bytes | None:

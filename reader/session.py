@@ -68,6 +68,8 @@ class LibrarySession:
         self.watch_mode = watch
         self._stop = threading.Event()  # set when the session closes: the watcher ends
         self._rescan = threading.Event()  # `r`: the watcher runs a full rescan at its next heartbeat
+        self._pending: set[str] = set()  # paths to read again at the next heartbeat (an edited file)
+        self._pending_lock = threading.Lock()
         # The reading state is user data: every change is written (and fsynced) by
         # one thread of its own, in order, before the screen is told.
         self._state_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reading-state")
@@ -159,6 +161,11 @@ class LibrarySession:
 
     # --- the live library ------------------------------------------------------
 
+    def refresh_paths(self, paths: Iterable[str]) -> None:
+        """Read these files again at the watcher's next heartbeat (an article edited in the editor)."""
+        with self._pending_lock:
+            self._pending.update(paths)
+
     def rescan(self) -> None:
         """Walk the whole folder again (`r`), at the watcher's next heartbeat (under a second)."""
         self._rescan.set()
@@ -185,6 +192,9 @@ class LibrarySession:
                 watcher.problem = ""
             rescan = self._rescan.is_set()
             self._rescan.clear()
+            with self._pending_lock:
+                batch |= self._pending
+                self._pending.clear()
             paths = {os.path.relpath(path, self.root) for path in batch} | set(retries)
             if not paths and not rescan:
                 continue

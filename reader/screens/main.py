@@ -9,18 +9,20 @@ line and the detail pane, or by handing a pane what it should show next.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Container, Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from ..browser import LinkOpener
+from ..browser import LinkOpener, editor_command
 from ..commands import Scope, bindings, help_sections
 from ..folder_loader import LoadStage
 from ..library import ALL, UNREAD, Library, ListQuery, NodeKind, SortKey
@@ -71,6 +73,7 @@ class MainScreen(Screen[None]):
         self._preview = False  # the library is only the first screen's rows, read before the rest
         self._failed = ""
         self._before_search: tuple[ListQuery, str | None] | None = None  # to restore on Esc
+        self._detail_source: object = None  # the summary whose file the detail pane shows
 
     # --- layout --------------------------------------------------------------
 
@@ -302,9 +305,10 @@ class MainScreen(Screen[None]):
             message = self._failed or ("Loading…" if not self.library.complete else "No articles here.")
             self.detail.show_article(None, None, message=message)
             return
-        shown = self.detail.article
-        if shown is not None and shown.path == self.library.articles[index].path:
-            return  # the same article: nothing to re-read
+        summary = self.library.articles[index]
+        if self.detail.article is not None and summary is self._detail_source:
+            return  # the same article, unchanged (a changed file gets a new summary): nothing to re-read
+        self._detail_source = summary
         self.session.read_article(self.library, index)
 
     def on_article_read(self, message: ArticleRead) -> None:
@@ -437,6 +441,33 @@ class MainScreen(Screen[None]):
         self._show_list(keep)
         self._update_status()
         self.article_list.focus()
+
+    def action_edit_article(self) -> None:
+        """E: the article's file in the user's editor; the change shows when the editor exits."""
+        index = self.article_list.highlighted
+        if index is None:
+            return
+        path = self.session.root / self.library.articles[index].path
+        command = editor_command(os.environ)
+        if command is None:
+            self.notify("Set $VISUAL or $EDITOR to edit articles (for example EDITOR=nano).", severity="warning")
+            return
+        if self.app.is_web:
+            self.notify("The editor cannot run in a browser session.", severity="warning")
+            return
+        argv = [*command, str(path)]  # an argv list: never a shell
+        try:
+            try:
+                with self.app.suspend():
+                    result = subprocess.run(argv, check=False)
+            except SuspendNotSupported:  # no terminal to hand over (a test): the editor runs as it is
+                result = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL)
+        except OSError as error:
+            self.notify(f"{escape_name(argv[0])}: {error.strerror or error}", title="Editor did not start", severity="error", markup=False)
+            return
+        if result.returncode != 0:
+            self.notify(f"The editor exited with status {result.returncode}.", severity="warning")
+        self.session.refresh_paths([str(path)])
 
     def action_rescan(self) -> None:
         self.session.rescan()
