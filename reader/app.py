@@ -53,6 +53,7 @@ class ReaderApp(App[None]):
         watch: str = "auto",
         fields: FieldNames = DEFAULT_FIELDS,
         keys: Iterable[tuple[str, str]] = (),
+        feeds_into: Path | None = None,
     ) -> None:
         super().__init__()
         self.root = root.resolve()
@@ -66,6 +67,7 @@ class ReaderApp(App[None]):
             fields=fields,
         )
         self._mark_read = mark_read
+        self._feeds_into = feeds_into
         self._first_query = ListQuery(sort=sort, reverse=reverse)
         self._preferred_theme = theme
         self._warnings = list(warnings)
@@ -78,7 +80,7 @@ class ReaderApp(App[None]):
         self.set_keymap(keymap)  # the footer, the palette and the help screen all show these keys
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.session, self._first_query, mark_read=self._mark_read)
+        return MainScreen(self.session, self._first_query, mark_read=self._mark_read, feeds_into=self._feeds_into)
 
     @property
     def main_screen(self) -> MainScreen:

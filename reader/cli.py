@@ -267,6 +267,7 @@ def run_app(args: argparse.Namespace, config: Config, root: Path, warnings: list
         watch=config.watch,
         fields=config.fields,
         keys=config.keys,
+        feeds_into=feeds_folder(config),
     ).run()
     return EXIT_OK
 

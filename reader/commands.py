@@ -66,6 +66,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("search.clear", "escape", "clear_search", "Clear search", "Drop the search; the list as it was", palette=False),
     Command("library.rescan", "r", "rescan", "Rescan", "Look through the whole folder for changes now"),
     Command("article.edit", "E", "edit_article", "Edit", "Open the article's file in $VISUAL / $EDITOR"),
+    Command("feeds.fetch", "R", "fetch_feeds", "Fetch feeds", "Fetch every followed feed now, in the background"),
     Command("app.errors", "e", "show_errors", "Errors", "Files that could not be read, and why"),
     Command("app.help", "question_mark", "help", "Help", "Every key", footer=True, key_display="?"),
     Command("app.screenshot", "", "screenshot", "Screenshot", "Save an SVG picture of the screen"),

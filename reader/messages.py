@@ -76,6 +76,19 @@ class StateChanged(Message):
 
 
 @dataclass
+class FeedsFetching(Message):
+    """Feeds being fetched (R): ``done`` of ``total``; ``summary`` set once, when all are done."""
+
+    done: int
+    total: int
+    summary: str = ""
+    failed: bool = False
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FeedsFetching) and not message.summary
+
+
+@dataclass
 class ArticleRead(Message):
     """The full article for the detail pane (None: its file is gone or broken)."""
 

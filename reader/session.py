@@ -32,11 +32,12 @@ from .messages import (
     LibraryLoaded,
     LoadFailed,
     LoadProgressed,
+    FeedsFetching,
     LoadWarning,
     StateChanged,
 )
 from .state import Change, StateError, StateStore, default_state_path
-from .text import counted, safe_error
+from .text import counted, escape_name, safe_error
 from .watcher import FolderWatcher, WatchMode
 
 PROGRESS_EVERY_S = 0.1
@@ -160,6 +161,43 @@ class LibrarySession:
         threading.Thread(target=self._watch, args=(loader, final), name="watch folder", daemon=True).start()
 
     # --- the live library ------------------------------------------------------
+
+    # --- feeds ----------------------------------------------------------------
+
+    def fetch_feeds(self, into: Path) -> None:
+        """Fetch every followed feed into ``into`` in the background (R); the watcher brings new files in."""
+        assert self._owner is not None
+        self._owner.run_worker(
+            lambda: self._fetch_feeds(into), thread=True, exclusive=True, group="fetch", name="fetch feeds"
+        )
+
+    def _fetch_feeds(self, into: Path) -> None:
+        from .feeds import load_feeds
+        from .fetch import fetch_all
+
+        feed_list = load_feeds()
+        for warning in feed_list.warnings:
+            self._post(LoadWarning(warning))
+        if not feed_list.feeds:
+            self._post(FeedsFetching(0, 0, "No feeds are followed yet: reader feeds add URL", failed=True))
+            return
+        total = len(feed_list.feeds)
+        self._post(FeedsFetching(0, total))
+        report = fetch_all(
+            feed_list.feeds, into, on_progress=lambda done, total, line: self._post(FeedsFetching(done, total))
+        )
+        for result in report.failed:
+            self._post(LoadWarning(result.line))
+        for warning in report.warnings:
+            self._post(LoadWarning(warning))
+        failed = len(report.failed)
+        summary = f"Feeds: {report.new:,} new, {report.updated:,} updated" + (
+            f", {counted(failed, 'feed')} failed" if failed else ""
+        )
+        inside = into.resolve() == self.root or self.root in into.resolve().parents
+        if not inside:
+            summary += f" (into {escape_name(str(into))}, not this library)"
+        self._post(FeedsFetching(total, total, summary, failed=bool(failed)))
 
     def refresh_paths(self, paths: Iterable[str]) -> None:
         """Read these files again at the watcher's next heartbeat (an article edited in the editor)."""

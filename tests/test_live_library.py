@@ -180,3 +180,28 @@ def test_the_event_watcher_batches_a_burst(tmp_path: Path) -> None:
     assert not watcher.polling
     assert 1 <= len(seen) <= 2
     assert {Path(p).name for batch in seen for p in batch} >= {f"{n}.md" for n in range(200)}
+
+
+async def test_R_fetches_the_feeds_and_the_live_library_brings_them_in(tmp_path: Path) -> None:
+    """R in the app: the followed feeds fetched (from a local server) into the open feeds folder."""
+    from test_feeds import FeedServer
+
+    from reader.feeds import add_feed
+
+    server = FeedServer()
+    try:
+        server.serve_fixture("/rss", "rss2.xml")
+        add_feed(server.url("/rss"), name="Local news")
+        folder = tmp_path / "feeds"
+        folder.mkdir()
+        app = app_for(folder, feeds_into=folder)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await start(app, pilot)
+            assert titles(app) == []
+            await pilot.press("R")
+            await wait_for(pilot, lambda: len(titles(app)) >= 2, seconds=8)
+            await wait_for(pilot, lambda: any(n.message.startswith("Feeds: ") for n in app._notifications))
+            summary = next(n.message for n in app._notifications if n.message.startswith("Feeds: "))
+            assert "new" in summary and "failed" not in summary
+    finally:
+        server.close()

@@ -32,6 +32,7 @@ from ..messages import (
     LibraryLoaded,
     LoadFailed,
     LoadProgressed,
+    FeedsFetching,
     LoadWarning,
     StateChanged,
 )
@@ -59,9 +60,17 @@ class MainScreen(Screen[None]):
 
     list_query: reactive[ListQuery] = reactive(ListQuery, init=False)
 
-    def __init__(self, session: LibrarySession, query: ListQuery, *, mark_read: str = "on-view") -> None:
+    def __init__(
+        self,
+        session: LibrarySession,
+        query: ListQuery,
+        *,
+        mark_read: str = "on-view",
+        feeds_into: Path | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
+        self.feeds_into = feeds_into  # where R fetches feeds to (the feeds folder)
         self.mark_read_when = mark_read  # on-view | on-open | manual
         self.library = Library([], complete=False)
         self.reading: ReadingState | None = None  # None until the state file has been read
@@ -240,6 +249,21 @@ class MainScreen(Screen[None]):
         self._update_status()
         if message.note:
             self.notify(message.note, severity="error" if message.error else "information", markup=False)
+
+    def on_feeds_fetching(self, message: FeedsFetching) -> None:
+        if message.summary:
+            self._progress = ""
+            self.status.show_progress("", None, None)
+            self.notify(message.summary, severity="warning" if message.failed else "information", markup=False)
+            return
+        self._progress = f"fetching feeds {message.done}/{message.total}"
+        self.status.show_progress(self._progress, message.done, message.total)
+
+    def action_fetch_feeds(self) -> None:
+        if self.feeds_into is None:
+            self.notify("Feeds are not set up here.", severity="warning")
+            return
+        self.session.fetch_feeds(self.feeds_into)
 
     def on_load_warning(self, message: LoadWarning) -> None:
         self.notify(message.text, severity="warning", markup=False, timeout=10)
