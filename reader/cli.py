@@ -146,8 +146,9 @@ def app_parser() -> argparse.ArgumentParser:
         epilog=(
             f"commands:\n{listing}\n\n"
             "`reader COMMAND --help` shows a command's options. Without PATH: the `library`\n"
-            "folder from the config file, else the bundled sample. `reader state --help`\n"
-            "says where reading state (read, starred) is kept."
+            "folder from the config file, else the feeds folder once `reader fetch` has\n"
+            "filled it, else the bundled sample. `reader state --help` says where reading\n"
+            "state (read, starred) is kept."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
