@@ -54,6 +54,7 @@ class ReaderApp(App[None]):
         fields: FieldNames = DEFAULT_FIELDS,
         keys: Iterable[tuple[str, str]] = (),
         feeds_into: Path | None = None,
+        searches: Iterable[tuple[str, str]] = (),
     ) -> None:
         super().__init__()
         self.root = root.resolve()
@@ -68,6 +69,7 @@ class ReaderApp(App[None]):
         )
         self._mark_read = mark_read
         self._feeds_into = feeds_into
+        self._searches = tuple(searches)
         self._first_query = ListQuery(sort=sort, reverse=reverse)
         self._preferred_theme = theme
         self._warnings = list(warnings)
@@ -80,7 +82,13 @@ class ReaderApp(App[None]):
         self.set_keymap(keymap)  # the footer, the palette and the help screen all show these keys
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.session, self._first_query, mark_read=self._mark_read, feeds_into=self._feeds_into)
+        return MainScreen(
+            self.session,
+            self._first_query,
+            mark_read=self._mark_read,
+            feeds_into=self._feeds_into,
+            searches=self._searches,
+        )
 
     @property
     def main_screen(self) -> MainScreen:

@@ -269,6 +269,7 @@ def run_app(args: argparse.Namespace, config: Config, root: Path, warnings: list
         fields=config.fields,
         keys=config.keys,
         feeds_into=feeds_folder(config),
+        searches=config.searches,
     ).run()
     return EXIT_OK
 

@@ -70,6 +70,8 @@ class Config:
     fields: FieldNames = DEFAULT_FIELDS
     # [keys]: command id -> keys ("sort.cycle" = "x"); the app checks the ids (commands.py)
     keys: tuple[tuple[str, str], ...] = ()
+    # [searches]: name -> query ("Top AI" = "topic:AI quality>=80"), tree nodes with counts
+    searches: tuple[tuple[str, str], ...] = ()
 
     @property
     def fields_signature(self) -> str:
@@ -103,6 +105,9 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         warnings += [f"{shown}: {problem}" for problem in problems]
     if "keys" in data:
         values["keys"], problems = _keymap(data.pop("keys"))
+        warnings += [f"{shown}: {problem}" for problem in problems]
+    if "searches" in data:
+        values["searches"], problems = _searches(data.pop("searches"))
         warnings += [f"{shown}: {problem}" for problem in problems]
     for name, value in data.items():
         if name not in {f.name for f in fields(Config)}:
@@ -141,6 +146,26 @@ def _keymap(table: object) -> tuple[tuple[tuple[str, str], ...], list[str]]:
             warnings.append(f"[keys] {_quoted(command_id)} should be keys in quotes, like \"ctrl+s,x\"; ignored")
             continue
         pairs.append((command_id, ",".join(key.strip() for key in keys.split(",") if key.strip())))
+    return tuple(pairs), warnings
+
+
+def _searches(table: object) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """The ``[searches]`` table as (name, query) pairs; a query that does not parse is a warning."""
+    from .query import QueryError, parse
+
+    if not isinstance(table, dict):
+        return (), ["[searches] should be a table of \"name\" = \"query\"; ignored"]
+    pairs, warnings = [], []
+    for name, text in table.items():
+        if not isinstance(text, str):
+            warnings.append(f"[searches] {_quoted(name)} should be a query in quotes; ignored")
+            continue
+        try:
+            parse(text)
+        except QueryError as error:
+            warnings.append(f"[searches] {_quoted(name)}: {escape_line(str(error))}; ignored")
+            continue
+        pairs.append((escape_line(name)[:60] or "search", text))
     return tuple(pairs), warnings
 
 

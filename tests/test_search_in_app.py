@@ -126,3 +126,35 @@ async def test_fields_numbers_and_state_in_the_app(news: Path) -> None:
         await type_text(pilot, "is:unread quality>=60 -topic:politics")
         await pilot.pause()
         assert titles(app) == ["Rocket lands on a barge", "Sensors for Mars rovers", "Zürich opens a climate lab"]
+
+
+async def test_saved_searches_are_tree_nodes_with_counts(news: Path) -> None:
+    from reader.library import NodeKind
+
+    app = ReaderApp(
+        news, use_cache=False, mark_read="manual", searches=[("Sensors", "sensors"), ("Good space", "topic:space quality>=75")]
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        for _ in range(20):
+            if app.main_screen.reading is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        tree = app.main_screen.tree
+        labels = {str(node.label) for node in tree._all_nodes()}
+        assert "Sensors 2" in labels and "Good space 1" in labels
+        node = next(n.data for n in tree._all_nodes() if n.data is not None and n.data.kind == NodeKind.SEARCH and n.data.name == "Sensors")
+        app.main_screen.list_query = app.main_screen.list_query.__class__(node)
+        await pilot.pause()
+        assert titles(app) == ["Glacier sensors record a warm winter", "Sensors for Mars rovers"]
+
+
+def test_a_bad_saved_search_is_a_warning(tmp_path: Path) -> None:
+    from reader.config import load_config
+
+    config = tmp_path / "config.toml"
+    config.write_text('[searches]\n"Top AI" = "topic:AI quality>=80"\n"Broken" = "qualty>80"\n', encoding="utf-8")
+    settings, warnings = load_config(config)
+    assert settings.searches == (("Top AI", "topic:AI quality>=80"),)
+    assert any("did you mean quality" in w for w in warnings)

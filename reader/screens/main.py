@@ -67,10 +67,12 @@ class MainScreen(Screen[None]):
         *,
         mark_read: str = "on-view",
         feeds_into: Path | None = None,
+        searches: tuple[tuple[str, str], ...] = (),
     ) -> None:
         super().__init__()
         self.session = session
         self.feeds_into = feeds_into  # where R fetches feeds to (the feeds folder)
+        self.searches = searches  # saved searches: (name, query) from config.toml
         self.mark_read_when = mark_read  # on-view | on-open | manual
         self.library = Library([], complete=False)
         self.reading: ReadingState | None = None  # None until the state file has been read
@@ -116,6 +118,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.tree.border_title = "Topics"
+        self.tree.searches = self.searches
         self.query_one("#list-pane").border_title = "Articles"
         self.detail.border_title = "Article"
         self.query_one(ListHeading).show_query(self.list_query)

@@ -22,6 +22,7 @@ from ..library import ALL, NEW, STARRED, UNREAD, Library, Marks, Node, NodeKind
 TOPICS = Node(NodeKind.TOPICS)
 CATEGORIES = Node(NodeKind.CATEGORIES)
 PROVIDERS = Node(NodeKind.PROVIDERS)
+SEARCHES = Node(NodeKind.SEARCHES)
 
 
 def _label(name: str, count: int, unread: int | None = None) -> Text:
@@ -61,6 +62,8 @@ class TopicTree(Tree[Node]):
         self._chosen: Node = ALL
         self._named: dict[Node, tuple[str, int]] = {}  # each node's name and count, to relabel with marks
 
+    searches: tuple[tuple[str, str], ...] = ()  # saved searches (config.toml): a branch of their own
+
     def show_library(self, library: Library, chosen: Node, marks: Marks | None = None) -> None:
         """Rebuild the tree from a library, keeping open branches and the cursor.
 
@@ -78,6 +81,14 @@ class TopicTree(Tree[Node]):
         for node in (UNREAD, STARRED, NEW):
             self._named[node] = (node.label, 0)
             root.add_leaf(Text(node.label), data=node)
+        if self.searches:
+            saved = root.add(Text("Searches"), data=SEARCHES)
+            for name, text in self.searches:
+                node = Node(NodeKind.SEARCH, name, query=text)
+                self._named[node] = (name, 0)
+                saved.add_leaf(Text(name), data=node)
+            if first_build or SEARCHES in expanded:
+                saved.expand()
         topics = self._add(root, "Topics", TOPICS, len(library.topic_counts), leaf=False)
         for topic, count in library.topic_counts.items():
             self._add(topics, topic, Node(NodeKind.TOPIC, topic), count)
@@ -115,7 +126,7 @@ class TopicTree(Tree[Node]):
             if node is None or node not in self._named:
                 continue
             name, count = self._named[node]
-            if NodeKind(node.kind).is_state:
+            if NodeKind(node.kind).is_state or node.kind == NodeKind.SEARCH:
                 # No count until the reading state is known (a moment after start).
                 tree_node.set_label(_label(name, library.count_of(node, marks)) if marks is not None else Text(name))
             elif not NodeKind(node.kind).is_group and node in unread:
