@@ -18,10 +18,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .model import Article, ArticleSummary, Duplicate, LoadError, name_key
-from .query import Query, QueryError, SearchIndex, parse
+
+if TYPE_CHECKING:  # the search language is imported when first used: start-up does not pay for it
+    from .query import Query, SearchIndex
 from .text import identity_url, safe_url
 
 
@@ -366,6 +368,8 @@ class Library:
     def search_index(self) -> SearchIndex:
         """The search index of these articles, built on first use (``prepare`` builds it in a worker)."""
         if self._search_index is None:
+            from .query import SearchIndex
+
             with self._lock:
                 if self._search_index is None:
                     self._search_index = SearchIndex(self.articles)
@@ -414,7 +418,9 @@ _MISSING = float("inf")  # sorts after every real value
 
 @functools.lru_cache(maxsize=64)
 def _saved_query(text: str) -> Query | None:
-    """A saved search's query (config.toml or the palette); None when it does not parse (reported at start)."""
+    """A saved search's query (config.toml); None when it does not parse (reported at start)."""
+    from .query import QueryError, parse
+
     try:
         return parse(text)
     except QueryError:

@@ -38,7 +38,6 @@ from ..messages import (
 )
 from ..state import ReadingState
 from ..session import LibrarySession
-from ..query import QueryError, highlight_terms, parse
 from ..text import counted, escape_name
 from ..widgets.article_detail import ArticleDetail, RelatedList
 from ..widgets.article_list import ArticleList, ListHeading
@@ -137,7 +136,7 @@ class MainScreen(Screen[None]):
         keep = None
         if new.node == old.node and new.search == old.search:  # a new order: the cursor stays on its article
             keep = self._highlighted_id()
-        terms = highlight_terms(new.search) if new.search is not None else []
+        terms = _highlight_terms(new.search) if new.search is not None else []
         self.article_list.highlight(terms)
         self.detail.highlight(terms)
         self._show_list(keep)
@@ -434,6 +433,8 @@ class MainScreen(Screen[None]):
 
     @on(SearchBar.Changed)
     def search_changed(self, message: SearchBar.Changed) -> None:
+        from ..query import QueryError, parse
+
         bar = self.query_one(SearchBar)
         try:
             search = parse(message.text, prefix_last=True) if message.text.strip() else None
@@ -561,6 +562,12 @@ class MainScreen(Screen[None]):
             self.notify(f"Could not save the screenshot: {error.strerror or error}", severity="error", markup=False)
             return
         self.notify(escape_name(saved), title="Screenshot saved", markup=False)
+
+
+def _highlight_terms(search) -> list[str]:
+    from ..query import highlight_terms
+
+    return highlight_terms(search)
 
 
 def _binding(key: str):

@@ -16,7 +16,6 @@ from ..format import date_line, short_date
 from ..library import Library
 from ..links import parse_link
 from ..model import Article, RelatedStory
-from ..query import match_spans
 
 # Markdown rendering is the slow part of showing an article; an enormous body
 # is cut (with a note) rather than making every key press wait for it.
@@ -135,7 +134,11 @@ class ArticleDetail(VerticalScroll):
 
     def _marked(self, text: str) -> Content:
         content = Content(text)
-        for start, end in match_spans(text, self._terms) if self._terms else ():
+        if not self._terms:
+            return content
+        from ..query import match_spans
+
+        for start, end in match_spans(text, self._terms):
             content = content.stylize("bold underline $accent", start, end)
         return content
 

@@ -29,7 +29,6 @@ from ..commands import Scope, bindings
 from ..format import clock, relative_date, score_cell
 from ..library import Library, ListQuery, Marks, SortKey
 from ..model import ArticleSummary
-from ..query import match_spans
 from ..text import fit
 
 _ROW_CACHE_SIZE = 512
@@ -291,6 +290,8 @@ class ArticleList(ScrollView, can_focus=True):
     def _title_segments(self, title: str, plain: Style, match: Style) -> list[Segment]:
         if not self._terms:
             return [Segment(title, plain)]
+        from ..query import match_spans  # only once a search is typed: start-up does not pay for it
+
         segments, at = [], 0
         for start, end in match_spans(title, self._terms):
             segments += [Segment(title[at:start], plain), Segment(title[start:end], plain + match)]
