@@ -448,7 +448,7 @@ def test_the_app_starts_with_the_config_then_the_remembered_choice_then_the_comm
     assert (options["sort"], options["reverse"], options["theme"]) == (SortKey.HEAT, False, "textual-light")
     assert options["use_cache"] is True
     assert [w.split(": ", 1)[1] for w in options["warnings"]] == [
-        "unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields)"
+        "unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields, keys, searches)"
     ]
     assert "unknown setting 'colour'" in capsys.readouterr().err  # said on the terminal too, before the app
     # What the app remembers comes back at the next start, over the config...

@@ -39,7 +39,7 @@ def test_every_setting_is_read(tmp_path):
 @pytest.mark.parametrize(
     ("text", "named"),
     [
-        ('colour = "red"\n', "unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields)"),
+        ('colour = "red"\n', "unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields, keys, searches)"),
         ('sort = "random"\n', "sort = 'random' is not one of quality, heat, date, title; using quality"),
         ("sort = 3\n", "sort should be text in quotes; using the default"),
         ("cache = 1\n", "cache should be true or false; using true"),
@@ -100,7 +100,7 @@ def test_a_bad_value_is_said_and_the_command_carries_on(tmp_path, monkeypatch, c
     assert "articles loaded" in out
     assert err.splitlines() == [
         f"reader: {config}: sort = 'sideways' is not one of quality, heat, date, title; using quality",
-        f"reader: {config}: unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields)",
+        f"reader: {config}: unknown setting 'colour' ignored (settings: library, sort, theme, cache, feeds_folder, mark_read, watch, fields, keys, searches)",
     ]
 
 
