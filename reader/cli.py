@@ -287,7 +287,10 @@ def open_cache(use_cache: bool, fields_signature: str = "") -> ArticleCache | No
 def load(root: Path, use_cache: bool, config: Config | None = None) -> Library:
     config = config or Config()
     with FolderLoader(root, open_cache(use_cache, config.fields_signature), names=config.fields) as loader:
-        return loader.load()
+        library = loader.load()
+    for warning in loader.warnings:  # a damaged cache moved aside, a full disk: said, never fatal
+        say(warning)
+    return library
 
 
 # --- reader list --------------------------------------------------------------

@@ -556,3 +556,23 @@ def test_check_all_lists_skipped_files_with_their_reason(tmp_path, capsys) -> No
     assert "cover.jpg: skipped: not an article file" in out
     assert main(["check", str(folder), "--no-cache"]) == 0
     assert "cover.jpg" not in capsys.readouterr().out
+
+
+def test_a_damaged_cache_is_said_once_and_the_list_is_whole(tmp_path, capsys) -> None:
+    from reader.cache import default_cache_path
+
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"{n}.md").write_text(f"---\ntitle: Story {n}\nwebUrl: https://example.com/{n}\n---\n", encoding="utf-8")
+    assert main(["list", str(folder)]) == 0
+    cache = default_cache_path()
+    data = bytearray(cache.read_bytes())
+    data[100:140] = b"\xff" * 40  # the header and schema pages scrambled
+    cache.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["list", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "3 articles" in captured.out
+    assert "cache" in captured.err and captured.err.count("\n") <= 2
+    assert "Traceback" not in captured.err
