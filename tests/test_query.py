@@ -439,18 +439,31 @@ query_texts = st.one_of(
 )
 
 
+def parse_time(text: str, prefix_last: bool = True) -> float:
+    """Seconds to parse (or refuse) a text: the best of up to three tries, as the machine is shared."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        try:
+            parse(text, prefix_last=prefix_last)
+        except QueryError:
+            pass
+        best = min(best, time.perf_counter() - started)
+        if best < 0.05:
+            break
+    return best
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=query_texts, prefix_last=st.booleans())
 def test_any_string_parses_or_gives_a_query_error_quickly(text, prefix_last):
-    started = time.perf_counter()
+    assert parse_time(text, prefix_last) < 0.05
     try:
         query = parse(text, prefix_last=prefix_last)
     except QueryError as error:
-        assert time.perf_counter() - started < 0.05
         assert str(error).isprintable()
         assert 0 <= error.position <= len(text)
         return
-    assert time.perf_counter() - started < 0.05
     assert isinstance(query, Query)
     hash(query)
     again = parse(query.text)  # the normal spelling means the same
@@ -476,12 +489,7 @@ def test_worst_cases_stay_fast():
         "(a OR (b " * 10 + ")) " * 10,
     ]
     for text in worst:
-        started = time.perf_counter()
-        try:
-            parse(text[:1000], prefix_last=True)
-        except QueryError:
-            pass
-        assert time.perf_counter() - started < 0.05, text[:40]
+        assert parse_time(text[:1000]) < 0.05, text[:40]
 
 
 # --- match spans -------------------------------------------------------------------------------
