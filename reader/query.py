@@ -212,7 +212,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     text = _combining_marks().sub("", text)
-    if max(text) >= _MARKS_END:  # past the table: none today, but a later Unicode may add some
+    if text and max(text) >= _MARKS_END:  # past the table: none today, but a later Unicode may add some
         text = "".join(char for char in text if not unicodedata.combining(char))
     return text
 
