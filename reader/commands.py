@@ -51,7 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("sort.heat", "", "sort('heat')", "Sort by heat", "Most talked-about first"),
     Command("sort.date", "", "sort('date')", "Sort by date", "Newest first"),
     Command("sort.title", "", "sort('title')", "Sort by title", "A to Z"),
-    Command("view.overview", "v", "overview", "Overview", "This node in numbers: articles per day, scores, top names"),
+    Command("view.overview", "v", "overview", "Overview", "This node in numbers: per day, scores, top names"),
     Command("article.open", "o", "open_article", "Open", "Open the article in the browser", footer=True),
     Command("article.copy", "y", "copy_link", "Copy link", "Copy the article's link to the clipboard"),
     Command("article.next", "J", "next_article", "Next article", "Show the next article in the list"),
@@ -62,11 +62,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("state.undo", "u", "undo_mark", "Undo", "Undo the last marking (a whole view's too)"),
     Command("unread.next", "n", "next_unread", "Next unread", "Go to the next unread article in this order"),
     Command("unread.previous", "N", "previous_unread", "Previous unread", "Go to the previous unread article"),
-    Command("search.open", "slash", "search", "Search", "Search as you type (Esc clears, Enter goes to the results)", footer=True, key_display="/"),
+    Command("search.open", "slash", "search", "Search", "Search as you type (Enter: results, Esc: clear)", footer=True, key_display="/"),
     Command("search.clear", "escape", "clear_search", "Clear search", "Drop the search; the list as it was", palette=False),
-    Command("library.rescan", "r", "rescan", "Rescan", "Look through the whole folder for changes now"),
-    Command("article.edit", "E", "edit_article", "Edit", "Open the article's file in $VISUAL / $EDITOR"),
-    Command("feeds.fetch", "R", "fetch_feeds", "Fetch feeds", "Fetch every followed feed now, in the background"),
+    Command("library.rescan", "r", "rescan", "Rescan", "Rescan the whole folder for changes now"),
+    Command("article.edit", "E", "edit_article", "Edit", "Edit the article's file ($VISUAL, $EDITOR)"),
+    Command("feeds.fetch", "R", "fetch_feeds", "Fetch feeds", "Fetch the followed feeds now, in the background"),
     Command("app.errors", "e", "show_errors", "Errors", "Files that could not be read, and why"),
     Command("app.help", "question_mark", "help", "Help", "Every key", footer=True, key_display="?"),
     Command("app.screenshot", "", "screenshot", "Screenshot", "Save an SVG picture of the screen"),
@@ -132,16 +132,44 @@ def keys_in_force(command: Command, keymap: Mapping[str, str]) -> list[str]:
     return [key.strip() for key in keys.split(",") if key.strip()]
 
 
+# The panes share their moving keys: the help screen lists them once, with where they differ.
+PANES = (Scope.LIST, Scope.DETAIL, Scope.RELATED, Scope.TREE)
+_PANE_NAMES = {Scope.LIST: "list", Scope.DETAIL: "article", Scope.RELATED: "related stories", Scope.TREE: "tree"}
+MOVING = "In the panes"
+
+
 def help_sections(keymap: Mapping[str, str], key_display) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(section, [(keys, description)]) for the help screen, with the keys in force."""
-    sections: dict[Scope, list[tuple[str, str]]] = {scope: [] for scope in Scope}
+    """(section, [(keys, description)]) for the help screen, with the keys in force.
+
+    The four panes' keys are one section: a key that does the same in each is
+    one line ("Up"), one that differs says what it does where. So every key
+    fits on one screen at 120x35.
+    """
+    sections: dict[str, list[tuple[str, str]]] = {}
+    moving: dict[str, list[tuple[Scope, str]]] = {}
     for command in COMMANDS:
         keys = keys_in_force(command, keymap)
         if not keys:
             continue
         shown = " ".join(command.key_display or key_display(key) for key in keys)
-        sections[command.scope].append((shown, command.description))
-    return [(scope.value, rows) for scope, rows in sections.items() if rows]
+        if command.scope in PANES:
+            moving.setdefault(shown, []).append((command.scope, command.title))
+            continue
+        sections.setdefault(command.scope.value, []).append((shown, command.description))
+    rows = []
+    for shown, uses in moving.items():
+        where: dict[str, list[str]] = {}
+        for scope, title in uses:
+            where.setdefault(title, []).append(_PANE_NAMES[scope])
+        if len(where) == 1 and len(uses) > 1:
+            rows.append((shown, next(iter(where))))
+        else:
+            rows.append((shown, " · ".join(f"{title} ({', '.join(panes)})" for title, panes in where.items())))
+    result = [(Scope.MAIN.value, sections.get(Scope.MAIN.value, []))]
+    if rows:
+        result.append((MOVING, rows))
+    result += [(name, section) for name, section in sections.items() if name != Scope.MAIN.value]
+    return result
 
 
 def palette_commands() -> Iterator[Command]:

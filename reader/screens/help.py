@@ -18,7 +18,7 @@ Section = tuple[str, list[tuple[str, str]]]
 
 # Sections that go in the left column; the rest go right. Two columns fit
 # every key on one screen at 120x35; under 100 columns they stack and scroll.
-_LEFT = ("Everywhere", "Topic tree", "Mouse")
+_LEFT = ("Everywhere",)
 _MOUSE = ("Mouse", [("click", "choose a node, a row, a story, a column heading (sorts)"), ("wheel", "scroll")])
 
 
