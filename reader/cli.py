@@ -298,6 +298,8 @@ def load(root: Path, use_cache: bool, config: Config | None = None) -> Library:
 
 def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
     library = load(root, config.cache and not args.no_cache, config)
+    if library.errors:  # never a silent gap in a listing: said on stderr, whatever the output format
+        say(f"{counted(len(library.errors), 'file')} could not be read (reader check names them)")
     key = SortKey(args.sort or config.sort)
     indexes = select(library, args, key)
     if indexes is None:

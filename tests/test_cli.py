@@ -576,3 +576,15 @@ def test_a_damaged_cache_is_said_once_and_the_list_is_whole(tmp_path, capsys) ->
     assert "3 articles" in captured.out
     assert "cache" in captured.err and captured.err.count("\n") <= 2
     assert "Traceback" not in captured.err
+
+
+def test_list_says_when_files_could_not_be_read(tmp_path, capsys) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    (folder / "good.md").write_text("---\ntitle: Good\nwebUrl: https://example.com/g\n---\n", encoding="utf-8")
+    (folder / "bad.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    for extra in ([], ["--json"]):
+        assert main(["list", str(folder), "--no-cache", *extra]) == 0
+        captured = capsys.readouterr()
+        assert "1 file could not be read (reader check names them)" in captured.err
+        assert "Good" in captured.out
