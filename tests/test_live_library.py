@@ -205,3 +205,16 @@ async def test_R_fetches_the_feeds_and_the_live_library_brings_them_in(tmp_path:
             assert "new" in summary and "failed" not in summary
     finally:
         server.close()
+
+
+async def test_a_reader_at_the_top_sees_what_arrives_there(folder: Path) -> None:
+    app = app_for(folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        (folder / "new.md").write_text(article_text("Arrived on top", quality=99), encoding="utf-8")
+        await wait_for(pilot, lambda: "Arrived on top" in titles(app))
+        await pilot.pause(0.1)
+        article_list = app.main_screen.article_list
+        assert article_list.scroll_offset.y == 0
+        assert "Arrived on top" in article_list.render_line(0).text
+        assert highlighted_title(app) == "Story 0"  # the cursor stayed on its article

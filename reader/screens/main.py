@@ -199,6 +199,7 @@ class MainScreen(Screen[None]):
         moved = article_list.cursor > 0 or message.live
         keep_id = previous.articles[keep].id if moved and keep is not None and keep < len(previous) else None
         screen_row = article_list.cursor - article_list.scroll_offset.y
+        scrolled_to_top = article_list.scroll_offset.y == 0
         self.library = library = message.library
         self._preview = False
         if library.complete:
@@ -210,7 +211,10 @@ class MainScreen(Screen[None]):
             self.tree.show_chosen(ALL)
         self._show_list(keep_id)
         if message.live:
-            article_list.scroll_to(y=max(article_list.cursor - screen_row, 0), animate=False, immediate=True)
+            # The rows around the cursor stay where they were; but a reader at the very
+            # top of the list sees what arrives there (the cursor still on its article).
+            top = 0 if scrolled_to_top else max(article_list.cursor - screen_row, 0)
+            article_list.scroll_to(y=top, animate=False, immediate=True)
             if message.added:
                 self.status.show_news(f"{counted(message.added, 'new article')}")
         self._update_status()
