@@ -280,7 +280,16 @@ class LibrarySession:
     def saw(self, library: Library) -> None:
         """Note every article of a complete library as seen (what is new since last run)."""
         ids = [article.id for article in library.articles]
-        self._state_job(lambda: (self._require_store().see(ids), "")[1])
+
+        def see() -> str:
+            self._require_store().see(ids)
+            if self._new_since is None:
+                # The first run on this folder: what it found at start is not "new",
+                # what arrives from now on is.
+                self._new_since = time.time()
+            return ""
+
+        self._state_job(see)
 
     def mark_read(self, ids: Iterable[str], read: bool = True, *, say: bool = False) -> None:
         ids = list(ids)

@@ -218,3 +218,16 @@ async def test_a_reader_at_the_top_sees_what_arrives_there(folder: Path) -> None
         assert article_list.scroll_offset.y == 0
         assert "Arrived on top" in article_list.render_line(0).text
         assert highlighted_title(app) == "Story 0"  # the cursor stayed on its article
+
+
+async def test_articles_arriving_during_the_first_run_are_new(folder: Path) -> None:
+    from reader.library import NEW
+
+    app = app_for(folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        await wait_for(pilot, lambda: app.main_screen.reading is not None)
+        await pilot.pause(0.3)
+        assert app.main_screen.library.count_of(NEW, app.main_screen.reading) == 0
+        (folder / "new.md").write_text(article_text("Arrived while open", quality=99), encoding="utf-8")
+        await wait_for(pilot, lambda: app.main_screen.library.count_of(NEW, app.main_screen.reading) == 1)

@@ -211,9 +211,10 @@ class MainScreen(Screen[None]):
             self.tree.show_chosen(ALL)
         self._show_list(keep_id)
         if message.live:
-            # The rows around the cursor stay where they were; but a reader at the very
-            # top of the list sees what arrives there (the cursor still on its article).
-            top = 0 if scrolled_to_top else max(article_list.cursor - screen_row, 0)
+            # The rows around the cursor stay where they were; but a reader at the top of
+            # the list sees what arrives there, as far as the cursor row stays in view.
+            height = article_list.scrollable_content_region.height
+            top = max(article_list.cursor - height + 1, 0) if scrolled_to_top else max(article_list.cursor - screen_row, 0)
             article_list.scroll_to(y=top, animate=False, immediate=True)
             if message.added:
                 self.status.show_news(f"{counted(message.added, 'new article')}")
