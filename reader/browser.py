@@ -10,9 +10,12 @@ Where no browser can be started (over SSH, say) the link is copied and shown.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.dom import DOMNode
 
-from . import links
+if TYPE_CHECKING:
+    from . import links
 
 
 class LinkOpener:
@@ -21,12 +24,13 @@ class LinkOpener:
     def __init__(self, owner: DOMNode) -> None:
         self.owner = owner
         # Seams for tests: where the browser comes from and how a GUI one is started.
-        self.find_browser = links.find_browser
-        self.launch = links.launch_detached
+        # (links.py is imported on first use: start-up does not pay for it.)
+        self.find_browser = lambda: _links().find_browser()
+        self.launch = lambda argv: _links().launch_detached(argv)
 
     def open(self, url: str | None) -> bool:
         """Open a link in the background; False when it is not one that may be opened."""
-        link = links.parse_link(url) if url else None
+        link = _links().parse_link(url) if url else None
         if link is None:
             self.owner.notify(
                 "Only http and https links are opened." if url else "There is no link to open.",
@@ -65,7 +69,7 @@ class LinkOpener:
         app = self.owner.app
         try:
             with app.suspend():
-                error = links.run_in_terminal(argv)  # an argv list: never a shell
+                error = _links().run_in_terminal(argv)  # an argv list: never a shell
         except Exception:  # no real terminal to hand over (a test, a browser tab): copy instead
             self._no_browser(link)
             return
@@ -80,7 +84,7 @@ class LinkOpener:
 
     def copy(self, url: str) -> None:
         """Copy a link in the form a browser would open (never a raw string from a file)."""
-        text = links.clipboard_text(url)
+        text = _links().clipboard_text(url)
         if text is None:
             self.owner.notify("This link cannot be copied.", severity="warning", markup=False)
             return
@@ -106,3 +110,9 @@ def editor_command(environ) -> list[str] | None:
             if words:
                 return words
     return None
+
+
+def _links():
+    from . import links
+
+    return links

@@ -9,13 +9,16 @@ has a backlog of stale progress to paint.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from .folder_loader import LoadProgress
 from .library import Library
 from .model import Article
-from .state import ReadingState
+
+if TYPE_CHECKING:
+    from .state import ReadingState
 
 
 @dataclass

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
@@ -36,7 +37,9 @@ from .messages import (
     LoadWarning,
     StateChanged,
 )
-from .state import Change, StateError, StateStore, default_state_path
+
+if TYPE_CHECKING:  # the state module is imported in the state thread: start-up does not wait for it
+    from .state import Change, StateStore
 from .text import counted, escape_name, safe_error
 from .watcher import FolderWatcher, WatchMode
 
@@ -322,6 +325,8 @@ class LibrarySession:
         return f"{counted(len(change), 'article')} marked {_WORDS[change.field, change.value]} (u undoes it)."
 
     def _open_state(self) -> str:
+        from .state import StateStore, default_state_path
+
         store = self._store = StateStore(self.state_path or default_state_path())
         self._new_since = store.begin_run(self.root).new_since
         return ""
@@ -338,6 +343,8 @@ class LibrarySession:
         """Run a state job in the state thread; a note (even empty) means: post a new snapshot."""
 
         def run() -> None:
+            from .state import StateError
+
             try:
                 note, error = job(), False
             except StateError as failure:

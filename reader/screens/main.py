@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from textual import on
@@ -36,7 +37,6 @@ from ..messages import (
     LoadWarning,
     StateChanged,
 )
-from ..state import ReadingState
 from ..session import LibrarySession
 from ..text import counted, escape_name
 from ..widgets.article_detail import ArticleDetail, RelatedList
@@ -44,6 +44,9 @@ from ..widgets.article_list import ArticleList, ListHeading
 from ..widgets.search_bar import SearchBar
 from ..widgets.status_line import StatusLine
 from ..widgets.topic_tree import TopicTree
+
+if TYPE_CHECKING:
+    from ..state import ReadingState
 
 # The order `s` cycles through; title is in the palette and on the column heading.
 SORT_CYCLE = (SortKey.QUALITY, SortKey.HEAT, SortKey.DATE)

@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 from ..commands import Scope, bindings
 from ..format import date_line, short_date
 from ..library import Library
-from ..links import parse_link
 from ..model import Article, RelatedStory
 
 # Markdown rendering is the slow part of showing an article; an enormous body
@@ -52,6 +51,8 @@ def meta_content(article: Article) -> Content:
         parts += ["\n", ("By ", label), ", ".join(article.authors)]
     if article.is_draft:
         parts += ["\n", ("DRAFT", "bold $warning"), (" not published yet", "$warning")]
+    from ..links import parse_link  # imported when the first article is shown, not at start-up
+
     link = parse_link(article.url) if article.url else None
     if link is None:
         parts += ["\n", ("No web link that can be opened", "$error")]
