@@ -114,7 +114,6 @@ class ArticleDetail(VerticalScroll):
         # Focusable, so the keys can scroll a long body (Tab reaches it after the list).
         super().__init__(id=id, can_focus=True)
         self.article: Article | None = None
-        self._library: Library | None = None
         self._terms: list[str] = []  # what the search matched: highlighted in the title and excerpt
 
     def compose(self) -> ComposeResult:
@@ -128,10 +127,13 @@ class ArticleDetail(VerticalScroll):
         self.show_article(None, None)
 
     def highlight(self, terms: list[str]) -> None:
+        """Underline the search's matches in the title and excerpt (the body is left as it is:
+        rendering Markdown again on every keystroke would cost more than the search)."""
         if terms != self._terms:
             self._terms = terms
             if self.article is not None:
-                self.show_article(self.article, self._library)
+                self.query_one("#detail-title", Static).update(self._marked(self.article.title))
+                self.query_one("#detail-excerpt", Static).update(self._marked(self.article.excerpt))
 
     def _marked(self, text: str) -> Content:
         content = Content(text)
@@ -145,7 +147,6 @@ class ArticleDetail(VerticalScroll):
 
     def show_article(self, article: Article | None, library: Library | None, *, message: str = "") -> None:
         self.article = article
-        self._library = library
         title = self.query_one("#detail-title", Static)
         meta = self.query_one("#detail-meta", Static)
         excerpt = self.query_one("#detail-excerpt", Static)
