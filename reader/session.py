@@ -91,7 +91,6 @@ class LibrarySession:
         self._owner = owner
         self._query_now = current or (lambda: query)
         _start_resource_tracker()
-        self._state_job(self._open_state)
         return owner.run_worker(
             lambda: self._load(query), thread=True, exclusive=True, group="load", name="load library"
         )
@@ -129,6 +128,9 @@ class LibrarySession:
                 first = loader.first_screen(query.sort.value)
                 if first is not None:
                     self._post(FirstScreenRead(first, query.sort.value))
+            # The reading state opens once the first rows are on their way: its thread
+            # would otherwise share the interpreter with them.
+            self._state_job(self._open_state)
             last_progress = 0.0
             final: Library | None = None
             for event in loader.events(first_screen=False):
