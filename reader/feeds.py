@@ -28,7 +28,6 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import platformdirs
 
 from .config import APP_NAME, Config
 from .text import clean_line, escape_line, escape_name, identity_url
+from .userfiles import move_aside, sync_directory, write_atomically  # noqa: F401 (feed_articles, fetch use them from here)
 
 FEEDS_FILE = "feeds.json"
 FEEDS_FORMAT = 1
@@ -212,7 +212,7 @@ def load_feeds(path: Path | None = None) -> FeedList:
     try:
         return _read(path)
     except _Damaged as damage:
-        return FeedList([], [], [_move_aside(path, str(damage))])
+        return FeedList([], [], [move_aside(path, str(damage), then="the feed list starts empty", otherwise="no feeds are followed")])
     except _Unreadable as problem:
         return FeedList([], [], [str(problem)])
 
@@ -404,61 +404,7 @@ def _write(path: Path, feeds: list[Feed], kept: list[Any]) -> None:
         raise FeedError(f"the feed list cannot be saved in {escape_name(str(path))} ({problem})") from None
 
 
-def _move_aside(path: Path, reason: str) -> str:
-    """Keep a damaged file under a dated name beside it (never delete it); say so in one line."""
-    shown = escape_name(str(path))
-    stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S")
-    for attempt in range(100):
-        target = path.with_name(f"{path.name}.damaged-{stamp}" + (f"-{attempt}" if attempt else ""))
-        if target.exists():
-            continue
-        try:
-            os.rename(path, target)
-        except FileNotFoundError:  # another process moved it first
-            break
-        except OSError as error:
-            problem = escape_line(error.strerror or str(error))
-            return f"{shown}: damaged ({reason}) and cannot be moved aside ({problem}); no feeds are followed"
-        return f"{shown}: damaged ({reason}); kept as {escape_name(target.name)}; the feed list starts empty"
-    return f"{shown}: damaged ({reason}); no feeds are followed"
-
-
 # --- files ---------------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
-    """Replace ``path`` with ``data`` all at once: a reader (or a crash) sees the old file or the new one.
-
-    The temporary file is hidden (``.name.…``, which the library walk skips)
-    and in the same folder, so the rename is atomic; it is removed if anything
-    fails. Raises OSError.
-    """
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:60]}.", suffix=".tmp")
-    try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    if sync_folder:
-        sync_directory(path.parent)
-
-
-def sync_directory(folder: Path) -> None:
-    """Make renames in ``folder`` durable (where the platform lets a folder be opened)."""
-    with suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 @contextmanager

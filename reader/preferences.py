@@ -23,13 +23,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
-from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 
 from .config import SORT_KEYS, Config, state_dir
+from .userfiles import move_aside, write_atomically
 from .text import escape_line, escape_name
 
 PREFERENCES_FILE = "preferences.json"
@@ -109,7 +107,9 @@ def load_preferences(path: Path | None = None) -> tuple[Preferences, list[str]]:
     try:
         return _parse(source), []
     except _Damaged as damage:
-        return Preferences(), [_move_aside(path, str(damage))]
+        return Preferences(), [
+            move_aside(path, str(damage), then="the last theme and order are lost", otherwise="ignored")
+        ]
 
 
 class _Damaged(Exception):
@@ -138,60 +138,18 @@ def _parse(source: bytes) -> Preferences:
     return Preferences(reverse=reverse, **values)  # type: ignore[arg-type]
 
 
-def _move_aside(path: Path, reason: str) -> str:
-    """Keep a damaged file under a dated name beside it (never delete it); say so in one line."""
-    shown = escape_name(str(path))
-    stamp = datetime.now().strftime("%Y-%m-%dT%H%M%S")
-    for attempt in range(100):
-        target = path.with_name(f"{path.name}.damaged-{stamp}" + (f"-{attempt}" if attempt else ""))
-        if target.exists():
-            continue
-        try:
-            os.rename(path, target)
-        except FileNotFoundError:  # another instance moved it first
-            break
-        except OSError as error:
-            problem = escape_line(error.strerror or str(error))
-            return f"{shown}: damaged ({reason}) and cannot be moved aside ({problem}); ignored"
-        return f"{shown}: damaged ({reason}); kept as {escape_name(target.name)}; the last theme and order are lost"
-    return f"{shown}: damaged ({reason}); ignored"
-
-
 def save_preferences(preferences: Preferences, path: Path | None = None) -> str | None:
     """Write the choices atomically; None when done, else one line saying why they are not remembered."""
     path = path or preferences_path()
     data = {"version": _FORMAT, "theme": preferences.theme, "sort": preferences.sort, "reverse": preferences.reverse}
     data |= {"config_theme": preferences.config_theme, "config_sort": preferences.config_sort}
     text = json.dumps(data, indent=2, ensure_ascii=True) + "\n"
-    temporary: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with open(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-        temporary = None
-        _sync_folder(path.parent)
+        write_atomically(path, text.encode("ascii"))
     except OSError as error:
         problem = escape_line(error.strerror or str(error))
         return f"cannot remember the theme and order in {escape_name(str(path.parent))} ({problem})"
-    finally:
-        if temporary is not None:
-            with suppress(OSError):
-                os.unlink(temporary)
     return None
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (where the platform allows opening a folder)."""
-    with suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 class ChoiceMemory:
