@@ -219,7 +219,7 @@ def _request(
         return status, answer, _read_body(response, answer, limits, deadline, cancelled, expired)
     except DownloadError:
         raise
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         if expired.is_set():
             raise DownloadError(f"took longer than {limits.total_timeout:g} s") from None
         raise DownloadError(f"no answer within {timeout:g} s") from None

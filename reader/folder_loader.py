@@ -48,8 +48,8 @@ from .cache import (
     record_error,
     summary_record,
 )
-from .library import Library
 from .fields import DEFAULT_FIELDS, FieldNames
+from .library import Library
 from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk
 from .model import Article, ArticleSummary, LoadError
 

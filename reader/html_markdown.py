@@ -171,9 +171,7 @@ class _Converter(HTMLParser):
             if tag == "pre":
                 self._end_pre()
             return
-        if tag in _BLOCKS:
-            self.end_block()
-        elif tag in _HEADINGS:
+        if tag in _BLOCKS or tag in _HEADINGS:
             self.end_block()
         elif tag in ("ul", "ol", "menu"):
             self.end_block()

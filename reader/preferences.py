@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import SORT_KEYS, Config, state_dir
-from .userfiles import move_aside, write_atomically
 from .text import escape_line, escape_name
+from .userfiles import move_aside, write_atomically
 
 PREFERENCES_FILE = "preferences.json"
 _FORMAT = 1  # the file's "version"; a newer one is read for what this version knows

@@ -29,11 +29,11 @@ from .folder_loader import FolderLoader, LoadProgress, LoadStage
 from .library import ALL, Library, ListQuery
 from .messages import (
     ArticleRead,
+    FeedsFetching,
     FirstScreenRead,
     LibraryLoaded,
     LoadFailed,
     LoadProgressed,
-    FeedsFetching,
     LoadWarning,
     StateChanged,
 )

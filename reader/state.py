@@ -45,10 +45,10 @@ import sys
 import threading
 import time
 from array import array
-from itertools import compress
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import compress
 from pathlib import Path
 from typing import TypeVar
 
@@ -770,7 +770,7 @@ def _migrate(db: sqlite3.Connection) -> None:
         if version != SCHEMA_VERSION:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not _TABLES <= tables:
+        if not tables >= _TABLES:
             raise _Damaged(f"tables are missing ({', '.join(sorted(_TABLES - tables))})")
         db.execute("COMMIT")
     except BaseException:

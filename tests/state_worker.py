@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reader.state import StateStore  # noqa: E402
+from reader.state import StateStore
 
 
 def bulk_ids(count: int) -> list[str]:

@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Markdown, Static
 from textual.widgets._markdown import MarkdownBlock
 
 from reader.app import ReaderApp
-from reader.messages import LibraryLoaded
 from reader.library import ALL, NEW, STARRED, UNREAD, Node, SortKey
+from reader.messages import LibraryLoaded
 from reader.screens.errors import ErrorsScreen
 from reader.screens.help import HelpScreen
 from reader.widgets.article_detail import RelatedList
@@ -1045,9 +1045,7 @@ async def test_help_lists_the_keys(sort_folder: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         text = "\n".join(str(widget.render()) for widget in app.screen.query(Static))
         # Every command that has keys is listed, with its description, from the one table.
-        from reader.commands import COMMANDS
-
-        from reader.commands import PANES
+        from reader.commands import COMMANDS, PANES
 
         for command in COMMANDS:
             if command.keys:

@@ -62,7 +62,7 @@ async def test_m_marks_read_and_unread_again(five: Path) -> None:
         assert list_lines(app)[0].startswith("   Story 0")
         assert "4 unread" in status(app)
         assert tree_label(app, UNREAD) == "Unread 4"
-        assert "All articles 4/5" == tree_label(app, app.main_screen.list_query.node)
+        assert tree_label(app, app.main_screen.list_query.node) == "All articles 4/5"
         await pilot.press("m")
         await settle(app, pilot)
         assert list_lines(app)[0].startswith("•  Story 0")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import replace
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
@@ -29,11 +29,11 @@ from ..folder_loader import LoadStage
 from ..library import ALL, UNREAD, Library, ListQuery, NodeKind, SortKey
 from ..messages import (
     ArticleRead,
+    FeedsFetching,
     FirstScreenRead,
     LibraryLoaded,
     LoadFailed,
     LoadProgressed,
-    FeedsFetching,
     LoadWarning,
     StateChanged,
 )

@@ -18,7 +18,6 @@ from textual.widgets.tree import TreeNode
 from ..commands import Scope, bindings
 from ..library import ALL, NEW, STARRED, UNREAD, Library, Marks, Node, NodeKind
 
-
 TOPICS = Node(NodeKind.TOPICS)
 CATEGORIES = Node(NodeKind.CATEGORIES)
 PROVIDERS = Node(NodeKind.PROVIDERS)

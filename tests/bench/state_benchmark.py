@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from reader.state import StateStore  # noqa: E402
+from reader.state import StateStore
 
 
 def article_ids(count: int) -> list[str]:
