@@ -352,7 +352,8 @@ def article_from_fields(
         excerpt = clean_text(get(name))
         if excerpt:
             break
-    if not excerpt and body:
+    made = not excerpt and bool(body)
+    if made:
         from .excerpt import excerpt_from_body  # only the detail pane and the CLI need it
 
         excerpt = excerpt_from_body(body)
@@ -377,6 +378,7 @@ def article_from_fields(
         related=to_related(fields.get("related")),
         authors=summary.authors,
         secured=fields["secured"] if isinstance(fields.get("secured"), str) else "",
+        excerpt_from_body=made,
     )
 
 

@@ -93,6 +93,9 @@ class Article:
     authors: tuple[str, ...] = ()
     # Opaque encrypted payload: kept so nothing is lost, never shown or decoded.
     secured: str = field(default="", repr=False)
+    # The excerpt was made from the body's opening (the front matter had none):
+    # the detail pane, which shows the body, does not show it twice.
+    excerpt_from_body: bool = False
 
     @property
     def url(self) -> str | None:

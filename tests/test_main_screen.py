@@ -405,3 +405,16 @@ async def test_blog_posts_show_their_authors(tmp_path: Path) -> None:
         assert "Ada Lovelace" in list_lines(app)[0]
         meta = str(app.main_screen.query_one("#detail-meta").render())
         assert "By Ada Lovelace" in meta and "2024" in meta
+
+
+async def test_an_excerpt_made_from_the_body_is_not_shown_twice(tmp_path: Path) -> None:
+    folder = tmp_path / "blog"
+    folder.mkdir()
+    (folder / "post.md").write_text("---\ntitle: A post\n---\n\nOnly this paragraph.\n", encoding="utf-8")
+    app = ReaderApp(folder, use_cache=False, mark_read="manual")
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        article = app.main_screen.detail.article
+        assert article is not None and article.excerpt == "Only this paragraph."
+        assert not app.main_screen.query_one("#detail-excerpt").display
+        assert app.main_screen.query_one("#detail-body").display

@@ -164,7 +164,8 @@ class ArticleDetail(VerticalScroll):
         meta.update(meta_content(article))
         excerpt.update(self._marked(article.excerpt))
         meta.display = True
-        excerpt.display = bool(article.excerpt)
+        # An excerpt made from the body is the body's first lines: shown once, in the body.
+        excerpt.display = bool(article.excerpt) and not (article.excerpt_from_body and article.body)
         text = article.body
         if len(text) > MAX_BODY_SHOWN:
             text = text[:MAX_BODY_SHOWN] + f"\n\n*… {len(article.body) - MAX_BODY_SHOWN:,} more characters not shown*"
