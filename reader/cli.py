@@ -269,7 +269,8 @@ def run_app(args: argparse.Namespace, config: Config, root: Path, warnings: list
         fields=config.fields,
         keys=config.keys,
         feeds_into=feeds_folder(config),
-        searches=config.searches,
+        # config.toml's saved searches, then those saved from the palette (a name once: config's)
+        searches=[*config.searches, *((n, t) for n, t in preferences.searches if n not in dict(config.searches))],
     ).run()
     return EXIT_OK
 

@@ -64,6 +64,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("unread.previous", "N", "previous_unread", "Previous unread", "Go to the previous unread article"),
     Command("search.open", "slash", "search", "Search", "Search as you type (Enter: results, Esc: clear)", footer=True, key_display="/"),
     Command("search.clear", "escape", "clear_search", "Clear search", "Drop the search; the list as it was", palette=False),
+    Command("search.save", "", "save_search", "Save search", "Keep the current search as a node of the tree"),
     Command("library.rescan", "r", "rescan", "Rescan", "Rescan the whole folder for changes now"),
     Command("article.edit", "E", "edit_article", "Edit", "Edit the article's file ($VISUAL, $EDITOR)"),
     Command("feeds.fetch", "R", "fetch_feeds", "Fetch feeds", "Fetch the followed feeds now, in the background"),

@@ -45,12 +45,23 @@ class Preferences:
     # The config file's theme and sort when the choice was made (see the module's docstring).
     config_theme: str | None = None
     config_sort: str | None = None
+    # Searches saved from the palette: (name, query), tree nodes beside config.toml's [searches].
+    searches: tuple[tuple[str, str], ...] = ()
 
     def chosen(
-        self, config: Config, *, theme: str | None = None, sort: str | None = None, reverse: bool | None = None
+        self,
+        config: Config,
+        *,
+        theme: str | None = None,
+        sort: str | None = None,
+        reverse: bool | None = None,
+        search: tuple[str, str] | None = None,
     ) -> Preferences:
         """These preferences with a new choice, made while ``config`` was in force."""
         changes: dict[str, object] = {}
+        if search is not None:  # a search of the same name is replaced
+            name, text = search
+            changes["searches"] = (*((n, t) for n, t in self.searches if n != name), (str(name), str(text)))
         if theme is not None:
             changes.update(theme=str(theme), config_theme=config.theme)
         if sort is not None:
@@ -135,7 +146,12 @@ def _parse(source: bytes) -> Preferences:
     reverse = data.get("reverse", False)
     if not isinstance(reverse, bool):
         raise _Damaged("reverse is not true or false")
-    return Preferences(reverse=reverse, **values)  # type: ignore[arg-type]
+    searches = data.get("searches", [])
+    if not isinstance(searches, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in searches
+    ):
+        raise _Damaged("searches is not a list of [name, query]")
+    return Preferences(reverse=reverse, searches=tuple(tuple(pair) for pair in searches), **values)  # type: ignore[arg-type]
 
 
 def save_preferences(preferences: Preferences, path: Path | None = None) -> str | None:
@@ -143,6 +159,7 @@ def save_preferences(preferences: Preferences, path: Path | None = None) -> str 
     path = path or preferences_path()
     data = {"version": _FORMAT, "theme": preferences.theme, "sort": preferences.sort, "reverse": preferences.reverse}
     data |= {"config_theme": preferences.config_theme, "config_sort": preferences.config_sort}
+    data["searches"] = [list(pair) for pair in preferences.searches]
     text = json.dumps(data, indent=2, ensure_ascii=True) + "\n"
     try:
         write_atomically(path, text.encode("ascii"))
@@ -166,9 +183,17 @@ class ChoiceMemory:
         self.path = path or preferences_path()
         self._warned = False
 
-    def __call__(self, *, theme: str | None = None, sort: str | None = None, reverse: bool | None = None) -> str | None:
+    def __call__(
+        self,
+        *,
+        theme: str | None = None,
+        sort: str | None = None,
+        reverse: bool | None = None,
+        search: tuple[str, str] | None = None,
+    ) -> str | None:
         current, warnings = load_preferences(self.path)
-        problem = save_preferences(current.chosen(self.config, theme=theme, sort=sort, reverse=reverse), self.path)
+        chosen = current.chosen(self.config, theme=theme, sort=sort, reverse=reverse, search=search)
+        problem = save_preferences(chosen, self.path)
         if problem is not None:
             warnings.append(problem)
         if not warnings or self._warned:

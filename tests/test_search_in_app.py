@@ -158,3 +158,48 @@ def test_a_bad_saved_search_is_a_warning(tmp_path: Path) -> None:
     settings, warnings = load_config(config)
     assert settings.searches == (("Top AI", "topic:AI quality>=80"),)
     assert any("did you mean quality" in w for w in warnings)
+
+
+async def test_a_search_saved_from_the_palette_becomes_a_node_and_is_remembered(news: Path, tmp_path: Path) -> None:
+    from reader.config import Config
+    from reader.library import NodeKind
+    from reader.preferences import ChoiceMemory, load_preferences
+
+    memory = ChoiceMemory(Config(), tmp_path / "preferences.json")
+    app = ReaderApp(news, use_cache=False, mark_read="manual", remember=memory)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start(app, pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "topic:space")
+        await pilot.press("enter")
+        await app.main_screen.run_action("save_search")
+        await pilot.pause(0.2)
+        saved = [n for n in app.main_screen.tree._all_nodes() if n.data is not None and n.data.kind == NodeKind.SEARCH]
+        assert [str(n.label) for n in saved] == ["topic:space 2"]
+    preferences, warnings = load_preferences(tmp_path / "preferences.json")
+    assert warnings == [] and preferences.searches == (("topic:space", "topic:space"),)
+
+
+def test_the_cli_starts_the_app_with_config_and_remembered_searches(news: Path, tmp_path: Path, monkeypatch) -> None:
+    import reader.app
+    from reader.cli import main
+    from reader.config import Config
+    from reader.preferences import ChoiceMemory
+
+    config = tmp_path / "config.toml"
+    config.write_text('[searches]\n"Space" = "topic:space"\n', encoding="utf-8")
+    monkeypatch.setenv("READER_CONFIG", str(config))
+    ChoiceMemory(Config())(search=("Sensors", "sensors"))
+    ChoiceMemory(Config())(search=("Space", "ignored: config.toml names it"))
+    started = {}
+
+    class Recorded:
+        def __init__(self, root, **options) -> None:
+            started.update(options)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(reader.app, "ReaderApp", Recorded)
+    assert main([str(news)]) == 0
+    assert list(started["searches"]) == [("Space", "topic:space"), ("Sensors", "sensors")]

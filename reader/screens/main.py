@@ -461,6 +461,19 @@ class MainScreen(Screen[None]):
         self.list_query = replace(self.list_query, everywhere=not self.list_query.everywhere)
         self.query_one(SearchBar).show_scope("everything" if self.list_query.everywhere else self.list_query.node.label)
 
+    def action_save_search(self) -> None:
+        """Keep the search as a tree node (under Searches), remembered for the next start."""
+        search = self.list_query.search
+        if search is None or search.is_everything:
+            self.notify("Type a search first (/), then save it.", severity="warning")
+            return
+        name = search.text[:60]
+        self.searches = (*((n, t) for n, t in self.searches if n != name), (name, search.text))
+        self.tree.searches = self.searches
+        self.tree.show_library(self.library, self.list_query.node, self.reading)
+        self.app.remember(search=(name, search.text))
+        self.notify(name, title="Search saved under Searches", markup=False)
+
     def action_clear_search(self) -> None:
         if self.list_query.search is not None or self.query_one(SearchBar).display:
             self.search_cancelled()
