@@ -594,7 +594,7 @@ class StateStore:
         if not_a_file:
             self._set_aside(path, "it is not a file")
         try:
-            return _connect_file(path)
+            return _connect_file_waiting(path)
         except _NewerVersion as error:
             # Not ours to read or to move: the newer reader will find it as it left it.
             raise _Unusable(f"{_shown(path)} {error}") from None
@@ -777,6 +777,26 @@ def _migrate(db: sqlite3.Connection) -> None:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
+
+
+def _connect_file_waiting(path: Path) -> sqlite3.Connection:
+    """``_connect_file``, waiting while another process holds the file.
+
+    Two readers starting at once on a new state file race to create it: the
+    switch to WAL mode (and the schema's first write) can answer "database is
+    locked" at once, without SQLite's busy handler. That is not a file that
+    cannot be written: wait and try again, up to the usual busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    delay = 0.01
+    while True:
+        try:
+            return _connect_file(path)
+        except sqlite3.OperationalError as error:
+            if _primary_code(error) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def _connect_file(path: Path) -> sqlite3.Connection:

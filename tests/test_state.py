@@ -855,3 +855,30 @@ def test_two_stores_opening_a_new_file_at_once_both_work(path: Path):
     assert stores[0].snapshot().read == {f"a{n}" for n in range(4)}
     for opened in stores:
         opened.close()
+
+
+def test_a_store_opened_while_another_process_creates_the_file_waits(tmp_path, monkeypatch) -> None:
+    """Two readers starting at once on a new file: "database is locked" at open is waited out, not
+    taken for a file that cannot be written (which would keep this run's marks in memory only)."""
+    import sqlite3
+
+    import reader.state as state_module
+
+    real = state_module._connect_file
+    attempts = []
+
+    def busy_twice(path):
+        attempts.append(path)
+        if len(attempts) <= 2:
+            error = sqlite3.OperationalError("database is locked")
+            error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise error
+        return real(path)
+
+    monkeypatch.setattr(state_module, "_connect_file", busy_twice)
+    store = state_module.StateStore(tmp_path / "state.sqlite3")
+    try:
+        assert store.saved and not store.warnings
+        assert len(attempts) == 3
+    finally:
+        store.close()
