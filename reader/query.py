@@ -51,7 +51,7 @@ import time
 import unicodedata
 from array import array
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -571,25 +571,43 @@ _INTEGER = re.compile(r"[+-]?\d{1,15}", re.ASCII)
 _COMPARISON = re.compile(r"(>=|<=|>|<|=)?(.*)", re.DOTALL)
 
 
+def _inside_colon(
+    op: str, value: str, at: int, read: Callable[[str, int], int], what: str, example: str
+) -> tuple[str, str, int, tuple[int | None, int | None] | None]:
+    """What ``field:…`` says: a comparison written inside it (``quality:>=80``), a range
+    (``quality:50..80``, either side may be left out, read with ``read``) or ``:`` itself.
+
+    Returns (op, value, at, range): ``range`` is (low, high) for a range, else None.
+    """
+    if op != ":":
+        return op, value, at, None
+    compared = _COMPARISON.fullmatch(value)
+    assert compared is not None
+    if compared.group(1):
+        return compared.group(1), compared.group(2), at + len(compared.group(1)), None
+    if ".." not in value:
+        return op, value, at, None
+    low_text, _, high_text = value.partition("..")
+    if not low_text and not high_text:
+        raise QueryError(f"{what}: a range needs {example[0]} on at least one side, as in {example[1]}", at)
+    low = read(low_text, at) if low_text else None
+    high = read(high_text, at + len(low_text) + 2) if high_text else None
+    return op, value, at, (low, high)
+
+
 def _number(name: str, op: str, value: str, at: int) -> Number:
-    if op == ":":
-        compared = _COMPARISON.fullmatch(value)
-        assert compared is not None
-        if compared.group(1):
-            op, value, at = compared.group(1), compared.group(2), at + len(compared.group(1))
-        elif ".." in value:
-            low_text, _, high_text = value.partition("..")
-            if not low_text and not high_text:
-                raise QueryError(f"{name}: a range needs a number on at least one side, as in {name}:50..80", at)
-            low = _integer(name, low_text, at) if low_text else None
-            high = _integer(name, high_text, at + len(low_text) + 2) if high_text else None
-            if low is not None and high is not None and low > high:
-                raise QueryError(f"{name}:{low}..{high} is empty: did you mean {name}:{high}..{low}?", at)
-            return Number(name, low, high)
-        else:
-            op = "="
+    def read(text: str, where: int) -> int:
+        return _integer(name, text, where)
+
+    op, value, at, bounds = _inside_colon(op, value, at, read, name, ("a number", f"{name}:50..80"))
+    if bounds is not None:
+        low, high = bounds
+        if low is not None and high is not None and low > high:
+            raise QueryError(f"{name}:{low}..{high} is empty: did you mean {name}:{high}..{low}?", at)
+        return Number(name, low, high)
     number = _integer(name, value, at)
     low, high = {
+        ":": (number, number),
         "=": (number, number),
         ">": (number + 1, None),
         ">=": (number, None),
@@ -611,23 +629,15 @@ _DURATION = re.compile(r"(\d{1,9})([a-zA-Z]+)?", re.ASCII)
 
 
 def _age(op: str, value: str, at: int, position: int) -> Term:
-    if op == ":":
-        compared = _COMPARISON.fullmatch(value)
-        assert compared is not None
-        if compared.group(1):
-            op, value, at = compared.group(1), compared.group(2), at + len(compared.group(1))
-        elif ".." in value:
+    op, value, at, bounds = _inside_colon(op, value, at, _duration, "age", ("a duration", "age:1d..7d"))
+    if bounds is not None:
+        low, high = bounds
+        if low is not None and high is not None and low > high:
             low_text, _, high_text = value.partition("..")
-            if not low_text and not high_text:
-                raise QueryError("age: a range needs a duration on at least one side, as in age:1d..7d", at)
-            low = _duration(low_text, at) if low_text else None
-            high = _duration(high_text, at + len(low_text) + 2) if high_text else None
-            if low is not None and high is not None and low > high:
-                raise QueryError(f"age:{low_text}..{high_text} is empty: the shorter age comes first", at)
-            parts = [Age(">=", low) if low is not None else None, Age("<=", high) if high is not None else None]
-            result = _and(parts)
-            assert result is not None
-            return result
+            raise QueryError(f"age:{low_text}..{high_text} is empty: the shorter age comes first", at)
+        result = _and([Age(">=", low) if low is not None else None, Age("<=", high) if high is not None else None])
+        assert result is not None
+        return result
     if op in (":", "="):
         raise QueryError("age needs a comparison, as in age<7d (or a range, age:1d..7d)", position)
     return Age(op, _duration(value, at))
