@@ -176,6 +176,7 @@ class Library:
         self._ties: tuple[list[int], list[int], list[float]] | None = None
         self._id_list: list[str] | None = None
         self._search_index: SearchIndex | None = None
+        self._marks_counted: tuple[Marks, dict[Node, int]] | None = None
         self._lock = threading.Lock()
         self._index_nodes()
 
@@ -348,9 +349,17 @@ class Library:
             return self.count(node)
         if marks is None:
             return 0
-        if node.kind == NodeKind.UNREAD:
-            return len(self) - self._count_in(marks.read)
-        return self._count_in(marks.starred if node.kind == NodeKind.STARRED else marks.new)
+        # A pass over every id: the status line and the tree ask for the same counts
+        # after each mark, so the last reading state's counts are kept.
+        if self._marks_counted is None or self._marks_counted[0] is not marks:
+            self._marks_counted = (marks, {})
+        counts = self._marks_counted[1]
+        if node not in counts:
+            if node.kind == NodeKind.UNREAD:
+                counts[node] = len(self) - self._count_in(marks.read)
+            else:
+                counts[node] = self._count_in(marks.starred if node.kind == NodeKind.STARRED else marks.new)
+        return counts[node]
 
     def _count_in(self, ids: frozenset[str]) -> int:
         if not ids:
