@@ -77,10 +77,10 @@ async def test_g_and_G_in_the_article_pane(ten_folder: Path) -> None:
         detail = app.main_screen.detail
         detail.focus()
         await pilot.press("G")
-        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()  # the pane scrolls smoothly: wait for it to land
         assert detail.scroll_y == detail.max_scroll_y > 0
         await pilot.press("g")
-        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
         assert detail.scroll_y == 0
 
 
