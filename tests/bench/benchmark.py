@@ -5,6 +5,7 @@ Run it from the repository (after the README's install command):
     python tests/bench/benchmark.py                      # N = 1,000 and 10,000
     python tests/bench/benchmark.py --sizes 1000 10000 100000 --runs 3
     python tests/bench/benchmark.py --throughput 10000   # articles/s, one process
+    python tests/bench/benchmark.py --sizes 100000 --peer  # and newsboat on the same items
 
 For each N it generates a deterministic corpus of seed-like articles (kept in
 --corpus-dir, so a rerun does not regenerate it) and reports medians over
@@ -20,6 +21,14 @@ For each N it generates a deterministic corpus of seed-like articles (kept in
   switch: the handler plus the repaint of the list's visible lines, timed
   inside a headless app (Pilot's own key delivery sleeps, so it cannot time this);
 - peak memory (RSS) of the warm-started app and of the cold load.
+
+With ``--peer`` (or ``--peer-only``), and newsboat and tmux installed, the
+same run also times the reader beside newsboat on the same N items
+(``peer.py``: an RSS feed for newsboat, the same items as article files for
+the reader, both started in a private tmux server with a scratch HOME): cold
+load (``reader check`` against ``newsboat -x reload``), warm start to the
+first rows and to End landing on the true last item, ``reader list --limit
+20`` with and without ``--json``, and the peak RSS of each.
 
 Machines are noisy: compare ratios within one run rather than absolute times
 across machines. The table it prints is the README's.
@@ -45,6 +54,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
+import peer  # noqa: E402
 from corpus import write_corpus  # noqa: E402
 
 # --- measurements that run in a child process ----------------------------------
@@ -240,12 +250,18 @@ def first_rows_in_tmux(root: Path, cache_file: Path, width: int = 120, height: i
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
-def benchmark(size: int, runs: int, corpus_dir: Path, bare_runs: int) -> dict:
+def generated_corpus(corpus_dir: Path, size: int) -> Path:
+    """corpus_dir/corpus-SIZE, written once (a ``.complete`` file says it was finished) and then reused."""
     root = corpus_dir / f"corpus-{size}"
     if not (root / ".complete").exists():
         shutil.rmtree(root, ignore_errors=True)
         write_corpus(root, size)
         (root / ".complete").write_text("")
+    return root
+
+
+def benchmark(size: int, runs: int, corpus_dir: Path, bare_runs: int) -> dict:
+    root = generated_corpus(corpus_dir, size)
     state = Path(tempfile.mkdtemp(prefix="reader-bench-"))
     cache_file = state / "reader-news" / "articles.sqlite3"
     cold, warm, bare, first, app = [], [], [], [], []
@@ -275,19 +291,24 @@ def benchmark(size: int, runs: int, corpus_dir: Path, bare_runs: int) -> dict:
         "cold_rss_mb": median(cold, "rss_mb"),
         "cold_workers_rss_mb": median(cold, "workers_rss_mb"),
         "warm_s": median(warm, "seconds"),
-        "bare_yaml_s": median(bare, "seconds"),
+        "bare_yaml_s": median(bare, "seconds") if bare else None,
         "first_rows_s": statistics.median(first),
         "first_rows_how": "tmux" if shutil.which("tmux") else "headless",
         **{key: median(app, key) for key in app[0]},
     }
 
 
+def _figure(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def table(results: list[dict]) -> str:
     rows = [
         ("articles", lambda r: f"{r['size']:,}"),
         ("cold load (s)", lambda r: f"{r['cold_s']:.2f}"),
-        ("bare CSafeLoader parse (s)", lambda r: f"{r['bare_yaml_s']:.2f}"),
-        ("cold load / bare parse", lambda r: f"{r['cold_s'] / r['bare_yaml_s']:.2f}"),
+        # "-": not measured (--bare-runs 0; at a million files it takes minutes)
+        ("bare CSafeLoader parse (s)", lambda r: _figure(r["bare_yaml_s"])),
+        ("cold load / bare parse", lambda r: _figure(r["bare_yaml_s"] and r["cold_s"] / r["bare_yaml_s"])),
         ("warm load (s)", lambda r: f"{r['warm_s']:.2f}"),
         ("start to first rows, warm (s)", lambda r: f"{r['first_rows_s']:.2f}"),
         ("Down (ms)", lambda r: f"{r['down_ms']:.2f}"),
@@ -310,6 +331,32 @@ def table(results: list[dict]) -> str:
     lines.append("|---|" + "---:|" * len(results))
     for name, cell in rows[1:]:
         lines.append(f"| {name} | " + " | ".join(cell(r) for r in results) + " |")
+    return "\n".join(lines)
+
+
+def peer_table(results: list[dict]) -> str:
+    """The reader and newsboat side by side, two columns per size, on the same items."""
+    rows = [
+        ("cold load: `reader check` / `newsboat -x reload` (s)", "cold_s", 2),
+        ("warm: first rows on screen (s; newsboat: its first title)", "first_rows_s", 2),
+        ("warm: End lands on the true last item (s)", "usable_s", 2),
+        ("warm: `reader list --limit 20` (s)", "list_s", 2),
+        ("warm: `reader list --json --limit 20` (s)", "list_json_s", 2),
+        ("peak RSS, app warm (MB)", "rss_mb", 0),
+        ("peak RSS, cold load (MB)", "cold_rss_mb", 0),
+        ("whole machine busy, warm starts (%)", "sys_busy_pct", 0),
+    ]
+    compared = [r["peer"] for r in results if "peer" in r]
+    header = "| measure (same items) | "
+    header += " | ".join(f"reader, N = {p['size']:,} | newsboat, N = {p['size']:,}" for p in compared) + " |"
+    lines = [header, "|---|" + "---:|---:|" * len(compared)]
+    for name, key, digits in rows:
+        cells = [
+            f"{_figure(p['reader'].get(key), digits)} | {_figure(p['newsboat'].get(key), digits)}" for p in compared
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    ratios = [f"{p['reader']['cold_s'] / p['newsboat']['cold_s']:.2f} | -" for p in compared]
+    lines.append("| cold load, reader / newsboat | " + " | ".join(ratios) + " |")
     return "\n".join(lines)
 
 
@@ -343,36 +390,60 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--runs", type=int, default=3, help="runs per measure (median)")
-    parser.add_argument("--bare-runs", type=int, default=1, help="runs of the bare YAML floor (slow at 100k)")
+    parser.add_argument(
+        "--bare-runs", type=int, default=1, help="runs of the bare YAML floor (slow at 100k; 0: not measured)"
+    )
     parser.add_argument("--corpus-dir", type=Path, default=Path(tempfile.gettempdir()) / "reader-bench-corpus")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--peer", action="store_true", help="also time newsboat beside the reader on the same items")
+    parser.add_argument("--peer-only", action="store_true", help="only the comparison with newsboat")
     parser.add_argument(
         "--throughput", type=int, metavar="N", help="only: articles per second in one process on N articles"
     )
     args = parser.parse_args()
     if args.throughput:
-        root = args.corpus_dir / f"corpus-{args.throughput}"
-        if not (root / ".complete").exists():
-            shutil.rmtree(root, ignore_errors=True)
-            write_corpus(root, args.throughput)
-            (root / ".complete").write_text("")
+        root = generated_corpus(args.corpus_dir, args.throughput)
         result = run_child("throughput", str(root))
         print(f"{result['files']:,} articles, one process, articles per second:")
         for key, value in result.items():
             if key != "files":
                 print(f"  {key:<22} {value:8,.0f}")
         return
+    with_peer = args.peer or args.peer_only
+    skipped = ""
+    if with_peer and peer.missing_tools():
+        skipped = f"newsboat comparison skipped: {' and '.join(peer.missing_tools())} not installed."
+        print(skipped, file=sys.stderr, flush=True)
+        with_peer = False
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    date = time.strftime("%Y-%m-%d")
     results = []
     for size in args.sizes:
         print(f"N = {size:,}…", file=sys.stderr, flush=True)
-        results.append(benchmark(size, args.runs, args.corpus_dir, args.bare_runs))
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print(
-        f"Machine: {machine()}; medians of {args.runs} runs; first rows measured in {results[0]['first_rows_how']}.\n"
-    )
-    print(table(results))
+        result = {"size": size} if args.peer_only else benchmark(size, args.runs, args.corpus_dir, args.bare_runs)
+        if with_peer:
+            print(f"N = {size:,}, the reader and newsboat on the same items…", file=sys.stderr, flush=True)
+            result["peer"] = peer.compare(size, args.corpus_dir, args.runs, say)
+        results.append(result)
+        print(json.dumps({k: v for k, v in result.items() if k != "peer"}), file=sys.stderr, flush=True)
+    print(f"{date}. Machine: {machine()}; medians of {args.runs} runs.")
+    if not args.peer_only:
+        print(f"First rows measured in {results[0]['first_rows_how']}.\n")
+        print(table(results))
+    if with_peer:
+        versions = sorted({r["peer"]["newsboat_version"] for r in results})
+        print(f"\nThe reader beside {', '.join(versions)} on the same items (tests/bench/peer.py), in the same run:\n")
+        print(peer_table(results))
+    elif skipped:
+        print(f"\n{skipped}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        report = {"date": date, "machine": machine(), "runs": args.runs, "results": results}
+        if skipped:
+            report["peer_skipped"] = skipped
+        args.json.write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
