@@ -338,6 +338,7 @@ def peer_table(results: list[dict]) -> str:
     """The reader and newsboat side by side, two columns per size, on the same items."""
     rows = [
         ("cold load: `reader check` / `newsboat -x reload` (s)", "cold_s", 2),
+        ("first start after the cold load: End on the true last item (s)", "after_cold_usable_s", 2),
         ("warm: first rows on screen (s; newsboat: its first title)", "first_rows_s", 2),
         ("warm: End lands on the true last item (s)", "usable_s", 2),
         ("warm: `reader list --limit 20` (s)", "list_s", 2),
@@ -428,8 +429,9 @@ def main() -> None:
             print(f"N = {size:,}, the reader and newsboat on the same items…", file=sys.stderr, flush=True)
             result["peer"] = peer.compare(size, args.corpus_dir, args.runs, say)
         results.append(result)
-        print(json.dumps({k: v for k, v in result.items() if k != "peer"}), file=sys.stderr, flush=True)
-    print(f"{date}. Machine: {machine()}; medians of {args.runs} runs.")
+        if not args.peer_only:
+            print(json.dumps({k: v for k, v in result.items() if k != "peer"}), file=sys.stderr, flush=True)
+    print(f"{date}. Machine: {machine()}; medians of {args.runs} run{'s' if args.runs > 1 else ''}.")
     if not args.peer_only:
         print(f"First rows measured in {results[0]['first_rows_how']}.\n")
         print(table(results))

@@ -18,7 +18,8 @@ reaches the end"). Only the tmux server this module starts is ever killed, throu
 socket and by its session's unique name.
 
 Each program gets a scratch HOME (and XDG folders, for the reader) so the cache state is what
-is meant: cold is an empty cache, warm is after one cold load and one untimed start.
+is meant: cold is an empty cache; then comes one start right after the cold load (reported
+apart), and warm is every start after that one.
 """
 
 from __future__ import annotations
@@ -604,6 +605,36 @@ def _step(run: dict, label: str, key: str = "since_start_s") -> float:
     return next(step[key] for step in run["steps"] if step["label"] == label)
 
 
+def _starts(
+    name: str,
+    argv: Sequence[str],
+    *,
+    first_rows: Callable[[dict], float],
+    runs: int,
+    say: Callable[[str], None],
+    **timing,
+) -> tuple[dict, list[dict]]:
+    """The start right after the cold load, then `runs` warm starts: each a fresh process, timed by time_tui.
+
+    The first start is kept apart: a program may still finish in it what the cold load left
+    undone, and the warm figures are of the state after it.
+    """
+    first: dict = {}
+    warm = []
+    for run in range(runs + 1):
+        timed = time_tui(argv, **timing)
+        say(
+            f"  {name} {'warm start' if run else 'first start after the cold load'}: "
+            f"first rows {first_rows(timed):.2f} s, End on the last item {_step(timed, 'last_item'):.2f} s, "
+            f"peak RSS {timed['peak_rss_mb']:.0f} MB"
+        )
+        if run:
+            warm.append(timed)
+        else:
+            first = timed
+    return first, warm
+
+
 def newsboat_side(items: PeerItems, scratch: Path, runs: int, timeout: float, say=print) -> dict:
     """newsboat's cold `-x reload` of the feed, then its warm start to the first title and to the last item."""
     home = scratch / "newsboat"
@@ -627,32 +658,31 @@ def newsboat_side(items: PeerItems, scratch: Path, runs: int, timeout: float, sa
         Step(("Enter",), re.escape(item_title_prefix(1)), "first_title"),
         Step(("G",), re.escape(last), "last_item", resend=True),
     ]
-    warm = []
-    for run in range(runs + 1):  # the first start is untimed: the same warm state for every timed run
-        timed = time_tui(
-            base,
-            env=env,
-            cwd=str(home),
-            ready=re.escape(FEED_TITLE),
-            steps=steps,
-            quit_keys=("q", "q"),
-            timeout=timeout,
-        )
-        if run:
-            warm.append(timed)
-            say(
-                f"  newsboat warm: first title {_step(timed, 'first_title'):.2f} s, "
-                f"last item {_step(timed, 'last_item'):.2f} s, {timed['peak_rss_mb']:.0f} MB"
-            )
+    first, warm = _starts(
+        "newsboat",
+        base,
+        env=env,
+        cwd=str(home),
+        ready=re.escape(FEED_TITLE),
+        steps=steps,
+        quit_keys=("q", "q"),
+        first_rows=lambda run: _step(run, "first_title"),
+        timeout=timeout,
+        runs=runs,
+        say=say,
+    )
     return {
         "cold_s": _median([r["seconds"] for r in cold]),
         "cold_rss_mb": _median([r["rss_mb"] for r in cold]),
+        "after_cold_first_rows_s": _step(first, "first_title"),
+        "after_cold_usable_s": _step(first, "last_item"),
         "first_output_s": _median([r["first_output_s"] for r in warm]),
         "first_rows_s": _median([_step(r, "first_title") for r in warm]),
         "usable_s": _median([_step(r, "last_item") for r in warm]),
         "rss_mb": _median([r["peak_rss_mb"] for r in warm]),
         "sys_busy_pct": _median([r["sys_busy_pct"] for r in warm]),
         "cold_runs": cold,
+        "after_cold_run": first,
         "warm_runs": warm,
     }
 
@@ -674,23 +704,19 @@ def reader_side(items: PeerItems, scratch: Path, runs: int, timeout: float, say=
         cold.append(done)
         say(f"  reader cold load (reader check): {done['seconds']:.2f} s, {done['rss_mb']:.0f} MB")
     steps = [Step(("End",), re.escape(item_title_prefix(items.size)), "last_item", resend=True)]
-    warm = []
-    for run in range(runs + 1):  # the first start is untimed, as newsboat's
-        timed = time_tui(
-            [*reader, folder],
-            env=env,
-            cwd=str(home),
-            ready=re.escape(item_title_prefix(1)),
-            steps=steps,
-            quit_keys=("q",),
-            timeout=timeout,
-        )
-        if run:
-            warm.append(timed)
-            say(
-                f"  reader warm: first rows {timed['ready_s']:.2f} s, "
-                f"End on the last article {_step(timed, 'last_item'):.2f} s, {timed['peak_rss_mb']:.0f} MB"
-            )
+    first, warm = _starts(
+        "reader",
+        [*reader, folder],
+        env=env,
+        cwd=str(home),
+        ready=re.escape(item_title_prefix(1)),
+        steps=steps,
+        quit_keys=("q",),
+        first_rows=lambda run: run["ready_s"],
+        timeout=timeout,
+        runs=runs,
+        say=say,
+    )
     listed: dict[str, list[dict]] = {"list": [], "list_json": []}
     for _ in range(runs):
         for key, extra in (("list", []), ("list_json", ["--json"])):
@@ -705,6 +731,8 @@ def reader_side(items: PeerItems, scratch: Path, runs: int, timeout: float, say=
     return {
         "cold_s": _median([r["seconds"] for r in cold]),
         "cold_rss_mb": _median([r["rss_mb"] for r in cold]),
+        "after_cold_first_rows_s": first["ready_s"],
+        "after_cold_usable_s": _step(first, "last_item"),
         "first_output_s": _median([r["first_output_s"] for r in warm]),
         "first_rows_s": _median([r["ready_s"] for r in warm]),
         "usable_s": _median([_step(r, "last_item") for r in warm]),
@@ -713,6 +741,7 @@ def reader_side(items: PeerItems, scratch: Path, runs: int, timeout: float, say=
         "list_s": _median([r["seconds"] for r in listed["list"]]),
         "list_json_s": _median([r["seconds"] for r in listed["list_json"]]),
         "cold_runs": cold,
+        "after_cold_run": first,
         "warm_runs": warm,
         "list_runs": listed["list"],
         "list_json_runs": listed["list_json"],
