@@ -48,7 +48,7 @@ from .text import safe_error
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
-SCHEMA = f"reader-cache-7/{__version__}"
+SCHEMA = f"reader-cache-8/{__version__}"
 
 
 class RecordStatus(IntEnum):
@@ -375,6 +375,8 @@ class ArticleCache:
             f"CREATE TABLE articles (root INTEGER NOT NULL, {columns}, escaped INTEGER NOT NULL DEFAULT 0, "
             "PRIMARY KEY (root, path)) WITHOUT ROWID"
         )
+        # Each library whole, as its last load left it (snapshot.py): a warm start reads this one row.
+        db.execute("CREATE TABLE snapshots (root INTEGER PRIMARY KEY, data BLOB NOT NULL)")
         # The first screen of the default order, read before everything else.
         for order, columns in _FIRST_SCREEN_ORDERS.items():
             db.execute(f"CREATE INDEX articles_by_{order} ON articles (root, status, {columns})")
@@ -525,7 +527,71 @@ class ArticleCache:
                 self._failed(error, "read")
                 return []
 
+    def snapshot(self, folder: Path) -> bytes | None:
+        """The folder's library as the last load wrote it (``store_snapshot``), or None."""
+        with self._lock:
+            db = self._db
+            if db is None:
+                return None
+            try:
+                root = self._root_id(db, folder)
+                if root is None:
+                    return None
+                self._touch(db, root, time.time())
+                row = db.execute("SELECT data FROM snapshots WHERE root=?", (root,)).fetchone()
+            except Exception as error:
+                self._failed(error, "read")
+                return None
+        return row[0] if row is not None and isinstance(row[0], bytes) else None
+
+    def records_at(self, folder: Path, paths: Sequence[str]) -> dict[str, Record]:
+        """The cached records of these paths (those it has): a stale snapshot's files checked against the rows."""
+        found: dict[str, Record] = {}
+        with self._lock:
+            db = self._db
+            if db is None or not paths:
+                return found
+            try:
+                root = self._root_id(db, folder)
+                if root is None:
+                    return found
+                for start in range(0, len(paths), _LOOKUP_BATCH):
+                    batch = [_stored(path) for path in paths[start : start + _LOOKUP_BATCH]]
+                    rows = db.execute(
+                        f"SELECT {_COLUMNS}, escaped FROM articles WHERE root=? AND {_VALID_ROWS} "
+                        f"AND path IN ({', '.join('?' * len(batch))})",
+                        (root, *batch),
+                    ).fetchall()
+                    for row in rows:
+                        record = _unescaped(row[:-1]) if row[-1] else _as_written(row[:-1])
+                        found[record.path] = record
+            except Exception as error:
+                self._failed(error, "read")
+                return {}
+        return found
+
     # --- writing -------------------------------------------------------------
+
+    def store_snapshot(self, folder: Path, data: bytes | None) -> None:
+        """Keep the folder's whole library (None: forget it, it no longer matches the rows)."""
+        with self._lock:
+            db = self._db
+            if db is None:
+                return
+            try:
+                root = self._root_id(db, folder, create=data is not None)
+                if root is None:
+                    return
+                with _Transaction(db):
+                    if data is None:
+                        db.execute("DELETE FROM snapshots WHERE root=?", (root,))
+                    else:
+                        db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?)", (root, data))
+            except Exception as error:
+                if isinstance(error, _NotOurs) or _is_damage(error):
+                    self._failed(error, "written")
+                # Else (a full disk, say) the rows are all stored: the next start reads
+                # them, or the older snapshot and the files it missed. Nothing is lost.
 
     def store(self, folder: Path, records: Sequence[Record]) -> None:
         """Keep these records (replacing older ones of the same paths)."""
@@ -635,6 +701,7 @@ class ArticleCache:
                     with _Transaction(db):
                         for root, _folder, _count in doomed:
                             db.execute("DELETE FROM articles WHERE root=?", (root,))
+                            db.execute("DELETE FROM snapshots WHERE root=?", (root,))
                             db.execute("DELETE FROM roots WHERE id=?", (root,))
                     self._roots.clear()
                     # executescript steps the pragma to the end; execute would free one page only.
@@ -754,6 +821,7 @@ def _check_text(record: Record) -> None:
 
 _INSERT = f"INSERT OR REPLACE INTO articles VALUES ({', '.join('?' * (len(Record._fields) + 2))})"
 _READ_BATCH = 5_000
+_LOOKUP_BATCH = 500  # paths per query (SQLite allows 32,766 parameters)
 
 # The orders a first screen can be read in, each served by an index.
 _FIRST_SCREEN_ORDERS = {

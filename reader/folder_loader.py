@@ -7,12 +7,15 @@ for the command line.
 
 The steps, each as cheap as it can be:
 1. the first screen straight from the cache (one indexed query);
-2. every cached summary (no details), as a complete-looking library;
+2. the whole library as the last load left it, read in one piece
+   (snapshot.py; without one, every cached row), usable at once: every sort,
+   every tree node, End on the true last article;
 3. a walk of the folder comparing each file's size, mtime, ctime and inode
    with the cache, handing new and changed files to the parser as they are
    found, so parsing overlaps the walk; in several processes once there are
    many (the YAML parse is the cost, and it does not share a core);
-4. forgetting deleted files, storing what was parsed, and the final library.
+4. forgetting deleted files, storing what was parsed, and the final library;
+5. that library written back whole, for the next start, when it changed.
 
 The loaded records live in a ``LoadedRecords``, which outlives one run:
 ``events()`` can be run again (a rescan that parses only what changed), and
@@ -23,13 +26,14 @@ A loader owns its cache: ``close()`` (or ``with``) closes it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import stat
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, KeysView, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -52,6 +56,8 @@ from .fields import DEFAULT_FIELDS, FieldNames
 from .library import Library
 from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk
 from .model import Article, ArticleSummary, LoadError
+from .snapshot import Snapshot, SnapshotDamaged, decode, encode
+from .text import safe_error
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -63,6 +69,7 @@ PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes star
 # time has passed: a few snapshots in all, not one per chunk, since each
 # costs a pass over everything loaded so far.
 SNAPSHOT_EVERY_S = 1.0
+SAVE_EVERY_S = 60.0  # the library written whole to the cache, after the watcher's changes
 _ARTICLE = int(ARTICLE)  # the plain int: compared once per record
 # How often a parsing process checks that the process that started it is still there.
 PARENT_CHECK_S = 0.25
@@ -290,30 +297,87 @@ class LoadedRecords:
         self._problems: dict[str, Record] = {}
         self._last: Library | None = None
         self._changed = False
+        # A library read whole from the cache (snapshot.py): its articles stay in its
+        # columns, out of the dicts above, until something changes.
+        self._base: Snapshot | None = None
+        self._base_index: dict[str, int] | None = None
 
     def __len__(self) -> int:
-        return len(self._stamps)
+        return len(self._stamps) + (len(self._base.library) if self._base is not None else 0)
 
     def __contains__(self, path: object) -> bool:
-        return path in self._stamps
+        return path in self._stamps or (self._base is not None and path in self._index())
 
     @property
     def articles(self) -> int:
-        return len(self._summaries)
+        return len(self._summaries) + (len(self._base.library) if self._base is not None else 0)
 
-    def paths(self) -> KeysView[str]:
-        return self._stamps.keys()
+    def paths(self) -> Iterable[str]:
+        if self._base is None:
+            return self._stamps.keys()
+        return itertools.chain(self._base.library.articles.paths.tolist(), self._stamps)
 
     def stamp(self, path: str) -> tuple[int, int, int, int] | None:
         """The size, mtime, ctime and inode the file had when its record was made."""
-        return self._stamps.get(path)
+        stamp = self._stamps.get(path)
+        if stamp is None and self._base is not None:
+            index = self._index().get(path)
+            if index is not None:
+                return self._base.stamp(index)
+        return stamp
 
     def problem(self, path: str) -> Record | None:
         return self._problems.get(path)
 
+    def start_from(self, snapshot: Snapshot) -> Library:
+        """Take a library read whole from the cache: what every path was, until the folder says otherwise."""
+        self.clear()
+        self._base, self._base_index = snapshot, None
+        self._changed = False
+        for record in snapshot.others:
+            self._stamps[record.path] = record.stamp
+            if record.status == _ARTICLE:  # a duplicate of an article the library kept
+                self._summaries[record.path] = self._builder.summary(record)
+            else:
+                self._problems[record.path] = record
+        self._last = snapshot.library
+        return snapshot.library
+
+    def others(self, library: Library) -> list[Record]:
+        """The records of every file not among ``library.articles`` (problems, duplicates): what a snapshot keeps beside it."""
+        others = list(self._problems.values())
+        if len(self._summaries) + (len(self._base.library) if self._base is not None else 0) != len(library):
+            kept = set(library.articles.paths.tolist())
+            others.extend(
+                summary_record(summary, self._stamps[path])
+                for path, summary in self._summaries.items()
+                if path not in kept
+            )
+        return others
+
+    def _index(self) -> dict[str, int]:
+        if self._base_index is None:
+            assert self._base is not None
+            self._base_index = {path: index for index, path in enumerate(self._base.library.articles.paths.tolist())}
+        return self._base_index
+
+    def _unpack_base(self) -> None:
+        """Move the snapshot's articles into the dicts, before the first change to them."""
+        base = self._base
+        if base is None:
+            return
+        self._base = self._base_index = None
+        summaries, stamps = self._summaries, self._stamps
+        for index, summary in enumerate(base.library.articles):
+            summaries[summary.path] = summary
+            stamps[summary.path] = base.stamp(index)
+
     def apply(self, records: Iterable[Record]) -> None:
         """Take new or changed records. Raises ValueError (or another _DAMAGED_ROW)
         for a record holding values of the wrong type (from a damaged cache)."""
+        records = list(records)
+        if records:
+            self._unpack_base()
         summaries, problems, stamps, summary_of = self._summaries, self._problems, self._stamps, self._builder.summary
         changed = False
         for record in records:
@@ -337,6 +401,9 @@ class LoadedRecords:
             self._changed = True
 
     def forget(self, paths: Iterable[str]) -> None:
+        paths = [path for path in paths if path in self]
+        if paths:
+            self._unpack_base()
         for path in paths:
             if self._stamps.pop(path, None) is not None:
                 self._summaries.pop(path, None)
@@ -344,6 +411,7 @@ class LoadedRecords:
                 self._changed = True
 
     def clear(self) -> None:
+        self._base = self._base_index = None
         self.forget(list(self._stamps))
 
     def _is_symlink(self, path: str) -> bool:
@@ -353,6 +421,7 @@ class LoadedRecords:
         """The library of everything loaded: a new index only if something changed."""
         last = self._last
         if last is not None and not self._changed:
+            # (a library from a snapshot is complete: it is the whole folder as last loaded)
             if complete and not last.complete:
                 last = self._last = last.completed()
             return last
@@ -398,6 +467,8 @@ class FolderLoader:
         self._warnings_taken = 0
         self._cache_read = False
         self._run = threading.Lock()
+        self._saved: Library | None = None  # the library the cache's snapshot holds
+        self._saved_at = 0.0
 
     # --- the public ways to run it -------------------------------------------
 
@@ -511,6 +582,17 @@ class FolderLoader:
         if cache is None or not cache.available:
             return
         yield LoadProgress(LoadStage.CACHE)
+        data = cache.snapshot(self.root)
+        if data is not None:
+            try:
+                snapshot = decode(data, self.fetch)
+            except SnapshotDamaged as error:
+                cache.damaged(error)  # as for any damage: moved aside, said once, rebuilt
+            else:
+                self._saved = self.records.start_from(snapshot)
+                self._saved_at = time.monotonic()
+                yield self._saved
+                return
         if first_screen and (library := self.first_screen()) is not None:
             yield library
         try:
@@ -549,7 +631,8 @@ class FolderLoader:
                         chunk.append(item)
                         progress.total += 1
                         if len(chunk) == CHUNK_FILES:
-                            parser.submit(chunk)
+                            if to_parse := self._not_in_rows(chunk, progress):
+                                parser.submit(to_parse)
                             chunk = []
                             for records in parser.finished():
                                 yield from self._taken(records, progress, walking=True)
@@ -558,8 +641,8 @@ class FolderLoader:
                     record = problem_record(path, NO_STAMP, status, item.reason)
                     if loaded.problem(path) != record:
                         problems.append(record)
-            if chunk:
-                parser.submit(chunk)
+            if chunk and (to_parse := self._not_in_rows(chunk, progress)):
+                parser.submit(to_parse)
             if covers is None:
                 gone = [path for path in loaded.paths() if path not in seen]
             else:
@@ -581,7 +664,41 @@ class FolderLoader:
         finally:
             parser.close()
         yield LoadProgress(LoadStage.DONE, progress.done, progress.total)
-        yield loaded.snapshot(complete=True)
+        library = loaded.snapshot(complete=True)
+        yield library
+        # A rescan or the first load writes at once; the watcher's refreshes at most
+        # once a minute (a stale snapshot costs the next start only the files it missed).
+        if covers is None or time.monotonic() - self._saved_at > SAVE_EVERY_S:
+            self._save(library)
+
+    def _save(self, library: Library) -> None:
+        """Write the library whole to the cache, for the next start (when it changed since)."""
+        if self.cache is None or library is self._saved or self.cancelled.is_set():
+            return
+        self._saved, self._saved_at = library, time.monotonic()
+        try:
+            data = encode(library, self.records.stamp, self.records.others(library))
+        except ValueError as error:  # a path the records have no stamp for: keep the rows only
+            self._warnings.append(f"cache: library not saved whole ({safe_error(error)})")
+            return
+        self.cache.store_snapshot(self.root, data)
+
+    def _not_in_rows(self, chunk: list[FileEntry], progress: _Progress) -> list[FileEntry]:
+        """The files of ``chunk`` to parse: after a start from a snapshot older than the
+        cache's rows (the watcher's last changes), the rows already have some of them."""
+        if self.cache is None or self._saved is None:
+            return chunk
+        rows = self.cache.records_at(self.root, [entry.path for entry in chunk])
+        fresh = [rows[entry.path] for entry in chunk if entry.path in rows and rows[entry.path].stamp == entry.stamp]
+        if not fresh:
+            return chunk
+        try:
+            self.records.apply(fresh)
+        except _DAMAGED_ROW:
+            return chunk  # parsed again; their rows are replaced
+        progress.done += len(fresh)
+        taken = {record.path for record in fresh}
+        return [entry for entry in chunk if entry.path not in taken]
 
     def _taken(self, records: list[Record], progress: _Progress, walking: bool) -> Iterator[LoadEvent]:
         """Store and index one parsed chunk; now and then, a snapshot of the growing library."""

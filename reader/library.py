@@ -18,8 +18,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from .columns import NO_SCORE, ArticleColumns
 from .model import Article, ArticleSummary, Duplicate, LoadError, name_key
 
 if TYPE_CHECKING:  # the search language is imported when first used: start-up does not pay for it
@@ -152,24 +153,57 @@ class Library:
         self.skipped = list(skipped)
         self.complete = complete  # False while a folder is still loading
         self._fetch = fetch
-        self.articles: list[ArticleSummary] = []
-        self._by_id: dict[str, int] = {}
+        kept: list[ArticleSummary] = []
+        by_id: dict[str, int] = {}
         # Which copy is kept never depends on the order summaries come in (the
         # order a folder was walked): a real file before a symlink, then the first path.
         dropped: list[tuple[str, str]] = []  # (path, id)
         for summary in summaries:
-            kept = self._by_id.get(summary.id)
-            if kept is not None:
-                other = self.articles[kept]
+            index = by_id.get(summary.id)
+            if index is not None:
+                other = kept[index]
                 if _preferred(summary.path, other.path, is_symlink):
-                    self.articles[kept], summary = summary, other
+                    kept[index], summary = summary, other
                 dropped.append((summary.path, summary.id))
                 continue
-            self._by_id[summary.id] = len(self.articles)
-            self.articles.append(summary)
-        self.duplicates = [
-            Duplicate(path, self.articles[self._by_id[article_id]].path) for path, article_id in sorted(dropped)
-        ]
+            by_id[summary.id] = len(kept)
+            kept.append(summary)
+        self.duplicates = [Duplicate(path, kept[by_id[article_id]].path) for path, article_id in sorted(dropped)]
+        self.articles = ArticleColumns.of(kept)
+        self._by_id = by_id
+        self._start()
+        self._index_nodes()
+
+    @classmethod
+    def from_parts(
+        cls,
+        articles: ArticleColumns,
+        members: dict[Node, array],
+        orders: dict[SortKey, tuple[array, array, int]],
+        *,
+        duplicates: Sequence[Duplicate] = (),
+        errors: Sequence[LoadError] = (),
+        skipped: Sequence[object] = (),
+        fetch: Callable[[ArticleSummary], Article | None] = _no_details,
+        complete: bool = True,
+    ) -> Library:
+        """A library from what another computed (a snapshot from the cache): nothing is sorted again.
+
+        ``members`` are the tree nodes' articles (ALL included), ``orders`` each sort key's order.
+        """
+        library = cls.__new__(cls)
+        library.errors, library.skipped, library.duplicates = list(errors), list(skipped), list(duplicates)
+        library.complete = complete
+        library._fetch = fetch
+        library.articles = articles
+        library._by_id = None
+        library._start()
+        library._members = members
+        library._orders = dict(orders)
+        library._count_nodes()
+        return library
+
+    def _start(self) -> None:
         self._members: dict[Node, array] = {}
         self._orders: dict[SortKey, tuple[array, array, int]] = {}
         self._views: OrderedDict[tuple[Node, SortKey, bool], array] = OrderedDict()
@@ -178,7 +212,6 @@ class Library:
         self._search_index: SearchIndex | None = None
         self._marks_counted: tuple[Marks, dict[Node, int]] | None = None
         self._lock = threading.Lock()
-        self._index_nodes()
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -186,35 +219,35 @@ class Library:
     # --- the tree --------------------------------------------------------
 
     def _index_nodes(self) -> None:
-        topics: dict[str, array] = {}
-        categories: dict[str, array] = {}
-        providers: dict[str, array] = {}
-        by_category_topic: dict[tuple[str, str], array] = {}
-        for index, article in enumerate(self.articles):
-            categories.setdefault(article.category, array("i")).append(index)
-            providers.setdefault(article.provider.label, array("i")).append(index)
-            for topic in article.topics:
-                topics.setdefault(topic, array("i")).append(index)
-                by_category_topic.setdefault((article.category, topic), array("i")).append(index)
+        columns = self.articles
+        # Grouped by codes first (a pass over three int arrays), named after.
+        by_category: dict[int, array] = {}
+        by_provider: dict[int, array] = {}
+        by_category_topics: dict[tuple[int, int], array] = {}
+        for index, (category, provider, topics) in enumerate(
+            zip(columns.category_codes, columns.provider_codes, columns.topic_codes, strict=True)
+        ):
+            by_category.setdefault(category, array("i")).append(index)
+            by_provider.setdefault(provider, array("i")).append(index)
+            by_category_topics.setdefault((category, topics), array("i")).append(index)
+        category_names, topic_lists = columns.categories, columns.topic_lists
+        categories = _joined((category_names[code], m) for code, m in by_category.items())
+        providers = _joined((columns.providers[code].label, m) for code, m in by_provider.items())
+        topics = _joined((topic, m) for (_, code), m in by_category_topics.items() for topic in topic_lists[code])
+        by_category_topic = _joined(
+            ((category_names[category], topic), m)
+            for (category, code), m in by_category_topics.items()
+            for topic in topic_lists[code]
+        )
         # "AI", "ai" and "Ai" are one node, shown as most of its articles spell it.
         topics, topic_shown = _merged(topics)
         categories, category_shown = _merged(categories)
         if len(topic_shown) != len(topics) or len(category_shown) != len(categories):
-            regrouped: dict[tuple[str, str], array] = {}
-            for (category, topic), m in by_category_topic.items():
-                key = (category_shown[category], topic_shown[topic])
-                regrouped[key] = array("i", sorted(set(regrouped[key]) | set(m))) if key in regrouped else m
-            by_category_topic = regrouped
-        self.topic_counts = {name: len(members) for name, members in sorted(topics.items(), key=_casefold_first)}
-        self.category_counts = {name: len(m) for name, m in sorted(categories.items(), key=_casefold_first)}
-        self.provider_counts = {name: len(m) for name, m in sorted(providers.items(), key=_casefold_first)}
-        self.category_topic_counts: dict[str, dict[str, int]] = {}
-        for (category, topic), members in sorted(
-            by_category_topic.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1].casefold())
-        ):
-            self.category_topic_counts.setdefault(category, {})[topic] = len(members)
+            by_category_topic = _joined(
+                ((category_shown[category], topic_shown[topic]), m) for (category, topic), m in by_category_topic.items()
+            )
         members = self._members
-        members[ALL] = array("i", range(len(self.articles)))
+        members[ALL] = array("i", range(len(columns)))
         for name, m in topics.items():
             members[Node(NodeKind.TOPIC, name)] = m
         for name, m in categories.items():
@@ -223,6 +256,32 @@ class Library:
             members[Node(NodeKind.PROVIDER, name)] = m
         for (category, topic), m in by_category_topic.items():
             members[Node(NodeKind.TOPIC, topic, category)] = m
+        self._count_nodes()
+
+    def _count_nodes(self) -> None:
+        """The tree's counts, from the members of each node."""
+        topics: dict[str, int] = {}
+        categories: dict[str, int] = {}
+        providers: dict[str, int] = {}
+        by_category: dict[str, dict[str, int]] = {}
+        for node, m in self._members.items():
+            kind = node.kind
+            if kind == NodeKind.TOPIC:
+                if node.category is None:
+                    topics[node.name] = len(m)
+                else:
+                    by_category.setdefault(node.category, {})[node.name] = len(m)
+            elif kind == NodeKind.CATEGORY:
+                categories[node.name] = len(m)
+            elif kind == NodeKind.PROVIDER:
+                providers[node.name] = len(m)
+        self.topic_counts = dict(sorted(topics.items(), key=_casefold_first))
+        self.category_counts = dict(sorted(categories.items(), key=_casefold_first))
+        self.provider_counts = dict(sorted(providers.items(), key=_casefold_first))
+        self.category_topic_counts: dict[str, dict[str, int]] = {
+            category: dict(sorted(by_category[category].items(), key=_casefold_first))
+            for category in sorted(by_category, key=lambda name: (name.casefold(), name))
+        }
 
     @property
     def grouped_by_category(self) -> bool:
@@ -245,19 +304,18 @@ class Library:
         cached = self._orders.get(key)
         if cached is not None:
             return cached
-        articles = self.articles
-        n = len(articles)
+        columns = self.articles
+        n = len(columns)
         by_title, tie_order, dates = self._tie_orders()
         if key is SortKey.TITLE:
             order, with_value = by_title, n
         elif key is SortKey.DATE:
-            order, with_value = tie_order, sum(1 for d in dates if d != _MISSING)
+            order, with_value = tie_order, n - dates.count(_MISSING)
         else:
-            field = "quality" if key is SortKey.QUALITY else "heat"
-            values = [getattr(a, field) for a in articles]
-            sort_values = [-v if v is not None else _MISSING for v in values]
+            values = columns.quality if key is SortKey.QUALITY else columns.heat
+            sort_values = [-v if v != NO_SCORE else _MISSING for v in values]
             order = sorted(tie_order, key=sort_values.__getitem__)
-            with_value = n - values.count(None)
+            with_value = n - values.count(NO_SCORE)
         rank = array("i", bytes(4 * n))
         for position, index in enumerate(order):
             rank[index] = position
@@ -273,12 +331,12 @@ class Library:
         Python's sort is stable: each sort keeps the order of the one before among its ties.
         """
         if self._ties is None:
-            articles = self.articles
-            dates = [-a.published_at.timestamp() if a.published_at else _MISSING for a in articles]
+            columns = self.articles
+            dates = [_MISSING if d != d else -d for d in columns.dates]  # NaN: no date
             # The loader hands articles over in path order, where this sort is a single pass.
-            by_path = sorted(range(len(articles)), key=[a.path for a in articles].__getitem__)
+            by_path = sorted(range(len(columns)), key=columns.paths.tolist().__getitem__)
             by_date_path = sorted(by_path, key=dates.__getitem__)
-            by_title = sorted(by_date_path, key=[a.title.casefold() for a in articles].__getitem__)
+            by_title = sorted(by_date_path, key=[t.casefold() for t in columns.titles.tolist()].__getitem__)
             self._ties = (by_title, sorted(by_title, key=dates.__getitem__), dates)
         return self._ties
 
@@ -387,7 +445,7 @@ class Library:
     def _ids(self) -> list[str]:
         """Every article's id by index, computed once (the reading state is keyed by id)."""
         if self._id_list is None:
-            self._id_list = [article.id for article in self.articles]
+            self._id_list = self.articles.ids.tolist()
         return self._id_list
 
     def completed(self) -> Library:
@@ -399,23 +457,32 @@ class Library:
         twin.complete = True
         return twin
 
-    def prepare(self, keys: Iterable[SortKey] = tuple(SortKey)) -> None:
+    def prepare(self, keys: Iterable[SortKey] = tuple(SortKey), *, search: bool = True) -> None:
         """Compute the global orders and the search index ahead of time (from a worker thread),
         so a sort switch is instant and the first keystroke of a search finds an index."""
         for key in keys:
             with self._lock:
                 self._global_order(key)
-        self.search_index.prepare()
+        self._ties = None  # only the orders needed them: kept, they are three lists per article
+        if search:
+            self.search_index.prepare()
 
     # --- lookups -------------------------------------------------------------
 
     def index_of(self, article_id: str) -> int | None:
-        return self._by_id.get(article_id)
+        return self._index_by_id().get(article_id)
+
+    def _index_by_id(self) -> dict[str, int]:
+        if self._by_id is None:  # a library from a snapshot: made on first use
+            with self._lock:
+                if self._by_id is None:
+                    self._by_id = {article_id: index for index, article_id in enumerate(self._ids())}
+        return self._by_id
 
     def find_url(self, url: str | None) -> int | None:
         """The library article whose identity is this URL (a related story's webUrl)."""
         safe = safe_url(url)
-        return self._by_id.get(identity_url(safe)) if safe else None
+        return self._index_by_id().get(identity_url(safe)) if safe else None
 
     def article(self, index: int) -> Article | None:
         """The full record of one article, read from its file when asked (see FolderLoader.fetch)."""
@@ -423,6 +490,7 @@ class Library:
 
 
 _MISSING = float("inf")  # sorts after every real value
+K = TypeVar("K")
 
 
 @functools.lru_cache(maxsize=64)
@@ -447,6 +515,23 @@ def _preferred(path: str, other: str, is_symlink: Callable[[str], bool] | None) 
         if path_is_link != other_is_link:
             return other_is_link
     return path < other
+
+
+def _joined(groups: Iterable[tuple[K, array]]) -> dict[K, array]:
+    """Members by name, where several groups can share a name: their members merged, in index order."""
+    joined: dict[K, array] = {}
+    merged: set[K] = set()
+    for name, members in groups:
+        if name in joined:
+            if name not in merged:
+                joined[name] = array("i", joined[name])  # a copy: the first group's array is shared
+                merged.add(name)
+            joined[name].extend(members)
+        else:
+            joined[name] = members
+    for name in merged:
+        joined[name] = array("i", sorted(set(joined[name])))
+    return joined
 
 
 def _merged(groups: dict[str, array]) -> tuple[dict[str, array], dict[str, str]]:

@@ -22,11 +22,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import chain, compress
-from operator import attrgetter
+from itertools import compress
 
+from .columns import NO_SCORE
 from .library import Library
-from .model import ArticleSummary, name_key
+from .model import name_key
 
 DAYS = 30  # the articles-per-day window
 BUCKETS = 10  # histogram buckets of quality and heat: 0–9, 10–19, … 90 and over
@@ -74,22 +74,23 @@ def overview(library: Library, indexes: Sequence[int], now: datetime) -> Overvie
 
     ``now`` is an aware datetime (``format.clock.now()``); days are the local days of this machine.
     """
-    articles = library.articles
-    whole = len(indexes) == len(articles)  # a view holds each index once: this is every article
-    rest: list[ArticleSummary] = []  # the articles not chosen, when they are the fewer
-    if whole:
-        chosen = articles
-    else:
-        # In index order, not the view's: the passes below then walk memory in order (twice as fast).
-        mask = bytearray(len(articles))
+    columns = library.articles
+    whole = len(indexes) == len(columns)  # a view holds each index once: this is every article
+    # Column by column, in index order (not the view's): no summary object is made.
+    mask = bytearray(len(columns))
+    if not whole:
         for index in indexes:
             mask[index] = 1
-        chosen = list(compress(articles, mask))
-        if 2 * len(chosen) > len(articles):
-            rest = list(compress(articles, mask.translate(_FLIP)))
-    total = len(chosen)
+    total = len(indexes)
+    rest_mask = mask.translate(_FLIP) if not whole and 2 * total > len(columns) else None  # the fewer, left out
 
-    stamps = [moment.timestamp() for moment in map(attrgetter("published_at"), chosen) if moment is not None]
+    def chosen(column: Sequence) -> Sequence:
+        return column if whole else list(compress(column, mask))
+
+    def rest(column: Sequence) -> list:
+        return list(compress(column, rest_mask)) if rest_mask is not None else []
+
+    stamps = [stamp for stamp in chosen(columns.dates) if stamp == stamp]  # NaN: no date
     stamps.sort()
     undated = total - len(stamps)
     today = now.astimezone().date()
@@ -102,19 +103,19 @@ def overview(library: Library, indexes: Sequence[int], now: datetime) -> Overvie
     cuts = [bisect_left(stamps, bound) for bound in bounds]  # stamps is sorted: a day is the gap between two cuts
     per_day = tuple(cuts[n + 1] - cuts[n] for n in range(DAYS))
 
-    quality, no_quality = _histogram(Counter(map(attrgetter("quality"), chosen)))
-    heat, no_heat = _histogram(Counter(map(attrgetter("heat"), chosen)))
+    quality, no_quality = _histogram(Counter(chosen(columns.quality)))
+    heat, no_heat = _histogram(Counter(chosen(columns.heat)))
 
-    if whole or rest:
+    if whole or rest_mask is not None:
         # The tree's own counts, already made (the costliest pass at 100,000), less those of the
         # articles left out: a node of most of the library costs what its complement does.
         by_provider = Counter(library.provider_counts)
-        by_provider.subtract(_provider_counts(rest))
+        by_provider.subtract(_provider_counts(rest(columns.provider_codes), library))
         by_topic = Counter(library.topic_counts)
-        by_topic.subtract(_topic_counts(rest, library))
+        by_topic.subtract(_topic_counts(rest(columns.topic_codes), library))
     else:
-        by_provider = _provider_counts(chosen)
-        by_topic = _topic_counts(chosen, library)
+        by_provider = _provider_counts(chosen(columns.provider_codes), library)
+        by_topic = _topic_counts(chosen(columns.topic_codes), library)
 
     return Overview(
         total=total,
@@ -133,22 +134,25 @@ def overview(library: Library, indexes: Sequence[int], now: datetime) -> Overvie
     )
 
 
-def _provider_counts(chosen: list[ArticleSummary]) -> Counter[str]:
+def _provider_counts(codes: Sequence[int], library: Library) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for (name, domain), count in Counter(map(attrgetter("provider.name", "provider.domain"), chosen)).items():
-        counts[name or domain] += count  # Provider.label, once per distinct provider
+    providers = library.articles.providers
+    for code, count in Counter(codes).items():
+        counts[providers[code].label] += count  # once per distinct provider
     return counts
 
 
-def _topic_counts(chosen: list[ArticleSummary], library: Library) -> Counter[str]:
+def _topic_counts(codes: Sequence[int], library: Library) -> Counter[str]:
     """Articles per topic, under the names the tree shows (the library's merged names)."""
     counts: Counter[str] = Counter()
-    if not chosen:
+    if not codes:
         return counts
     # An article names each topic once (loading merges "AI" and "ai"), so mentions are articles.
     shown = {name_key(name): name for name in library.topic_counts}
-    for topic, count in Counter(chain.from_iterable(map(attrgetter("topics"), chosen))).items():
-        counts[shown.get(name_key(topic), topic)] += count  # "ai" counts under the tree's "AI"
+    topic_lists = library.articles.topic_lists
+    for code, count in Counter(codes).items():  # once per distinct list of topics
+        for topic in topic_lists[code]:
+            counts[shown.get(name_key(topic), topic)] += count  # "ai" counts under the tree's "AI"
     return counts
 
 
@@ -157,14 +161,14 @@ def _midnight(day: date) -> float:
     return datetime.combine(day, time()).timestamp()
 
 
-def _histogram(values: Counter[int | None]) -> tuple[tuple[int, ...], int]:
-    """BUCKETS counts from a count of each score, and how many had no score."""
+def _histogram(values: Counter[int]) -> tuple[tuple[int, ...], int]:
+    """BUCKETS counts from a count of each score (NO_SCORE: none), and how many had no score."""
     buckets = [0] * BUCKETS
     step = 100 // BUCKETS
     for value, count in values.items():
-        if value is not None:
+        if value != NO_SCORE:
             buckets[min(value // step, BUCKETS - 1)] += count
-    return tuple(buckets), values.get(None, 0)
+    return tuple(buckets), values.get(NO_SCORE, 0)
 
 
 def _ranked(counts: Counter[str]) -> Ranked:

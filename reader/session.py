@@ -39,6 +39,7 @@ from .messages import (
 )
 
 if TYPE_CHECKING:  # the state module is imported in the state thread: start-up does not wait for it
+    from .fulltext import LiveFullText
     from .state import Change, StateStore
 from .text import counted, escape_name, safe_error
 from .watcher import FolderWatcher, WatchMode
@@ -81,6 +82,7 @@ class LibrarySession:
         self._new_since: float | None = None
         self._undo: list[Change] = []
         self._warnings_shown = 0
+        self._full_text: LiveFullText | None = None  # excerpts and bodies searched (fulltext.py), from the first complete library
 
     def start(self, owner: DOMNode, query: ListQuery, current: Callable[[], ListQuery] | None = None) -> Worker:
         """Start loading for ``owner`` (the screen), which receives the messages.
@@ -102,6 +104,8 @@ class LibrarySession:
         if loader is not None:
             loader.cancelled.set()
             loader.close()
+        if self._full_text is not None:
+            self._full_text.close()
         self._state_jobs.submit(self._close_state)
         self._state_jobs.shutdown(wait=True)
 
@@ -140,6 +144,8 @@ class LibrarySession:
                 for warning in loader.take_warnings():
                     self._post(LoadWarning(warning))
                 if isinstance(event, Library):
+                    if event is final:
+                        continue  # the library read whole from the cache, found unchanged by the walk
                     # The order on screen is computed here, not on the UI thread.
                     event.view_of(query)
                     self._post(LibraryLoaded(event))
@@ -147,6 +153,7 @@ class LibrarySession:
                         final = event
                         self.saw(event)
                         event.prepare()  # the other orders, so a sort switch is instant
+                        self._search_full_text(event)
                 elif not isinstance(event, LoadProgress):
                     continue
                 elif time.monotonic() - last_progress > PROGRESS_EVERY_S or event.stage is LoadStage.DONE:
@@ -262,8 +269,31 @@ class LibrarySession:
             library.view_of(self._query_now())
             self._post(LibraryLoaded(library, live=True, added=added))
             self.saw(library)
+            self._search_full_text(library)
             for warning in loader.take_warnings():
                 self._post(LoadWarning(warning))
+
+    def _search_full_text(self, library: Library) -> None:
+        """Words find excerpts (and bodies, with in:body) too: the full-text index, brought in step
+        with each complete library in a thread of its own; the screen is sent the library again
+        when the answers change (its search is answered here first, not on the UI thread)."""
+        if self._stop.is_set():
+            return
+        if self._full_text is None:
+            from .fulltext import LiveFullText
+
+            def changed(latest: Library) -> None:
+                latest.view_of(self._query_now())
+                self._post(LibraryLoaded(latest, live=True))
+
+            self._full_text = LiveFullText(
+                self.root,
+                self.fields,
+                use_index=self.use_cache,
+                on_change=changed,
+                on_warning=lambda text: self._post(LoadWarning(text)),
+            )
+        self._full_text.follow(library)
 
     # --- the detail pane -----------------------------------------------------
 
