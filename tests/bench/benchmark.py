@@ -420,6 +420,8 @@ def main() -> None:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    if with_peer:
+        peer.stop_cleanly_on_sigterm()
     date = time.strftime("%Y-%m-%d")
     results = []
     for size in args.sizes:

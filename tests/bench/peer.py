@@ -33,6 +33,7 @@ import random
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -339,12 +340,12 @@ class Tmux:
         screen, pane = self._commands(
             [f"capture-pane -p -t {target}", f"display-message -p -t {target} {shlex.quote(self.PANE)}"]
         )
-        dead, pid, status, signal = [*"".join(pane).strip().split("|"), "", "", ""][:4]
+        dead, pid, status, killed_by = [*"".join(pane).strip().split("|"), "", "", ""][:4]
         return (
             "".join(screen),
             dead == "1",
             int(pid) if pid.isdigit() else None,
-            f"signal {signal}" if signal else (status or None),
+            f"signal {killed_by}" if killed_by else (status or None),
         )
 
     def send(self, keys: Sequence[str]) -> None:
@@ -542,6 +543,15 @@ def tidy_screen(text: str, keep: int = 60) -> str:
 
 
 # --- the two programs ------------------------------------------------------------
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so the finally blocks kill the tmux session this module started."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def missing_tools() -> list[str]:
@@ -788,6 +798,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    stop_cleanly_on_sigterm()
     print(json.dumps(compare(args.size, args.corpus_dir, args.runs, say), indent=2))
     return 0
 
