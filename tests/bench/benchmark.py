@@ -429,7 +429,11 @@ def main() -> None:
         result = {"size": size} if args.peer_only else benchmark(size, args.runs, args.corpus_dir, args.bare_runs)
         if with_peer:
             print(f"N = {size:,}, the reader and newsboat on the same items…", file=sys.stderr, flush=True)
-            result["peer"] = peer.compare(size, args.corpus_dir, args.runs, say)
+            try:
+                result["peer"] = peer.compare(size, args.corpus_dir, args.runs, say)
+            except peer.RunError as error:  # the rest of the run still counts: said, and left out of the table
+                result["peer_error"] = f"{error}\n{error.screen}"
+                say(f"newsboat comparison at N = {size:,} failed: {result['peer_error']}")
         results.append(result)
         if not args.peer_only:
             print(json.dumps({k: v for k, v in result.items() if k != "peer"}), file=sys.stderr, flush=True)
@@ -437,12 +441,15 @@ def main() -> None:
     if not args.peer_only:
         print(f"First rows measured in {results[0]['first_rows_how']}.\n")
         print(table(results))
-    if with_peer:
-        versions = sorted({r["peer"]["newsboat_version"] for r in results})
+    if any("peer" in r for r in results):
+        versions = sorted({r["peer"]["newsboat_version"] for r in results if "peer" in r})
         print(f"\nThe reader beside {', '.join(versions)} on the same items (tests/bench/peer.py), in the same run:\n")
         print(peer_table(results))
     elif skipped:
         print(f"\n{skipped}")
+    for result in results:
+        if "peer_error" in result:
+            print(f"\nThe comparison at N = {result['size']:,} failed: {result['peer_error'].splitlines()[0]}")
     if args.json:
         report = {"date": date, "machine": machine(), "runs": args.runs, "results": results}
         if skipped:

@@ -799,7 +799,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     stop_cleanly_on_sigterm()
-    print(json.dumps(compare(args.size, args.corpus_dir, args.runs, say), indent=2))
+    try:
+        result = compare(args.size, args.corpus_dir, args.runs, say)
+    except RunError as error:
+        say(f"comparison failed: {error}\n{error.screen}")
+        return 1
+    print(json.dumps(result, indent=2))
     return 0
 
 
