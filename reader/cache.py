@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -48,7 +50,7 @@ from .text import safe_error
 
 # Rows written by another version may have been normalised by other rules:
 # the version is part of the schema, so an upgrade rebuilds the cache.
-SCHEMA = f"reader-cache-8/{__version__}"
+SCHEMA = f"reader-cache-7/{__version__}"
 
 
 class RecordStatus(IntEnum):
@@ -375,8 +377,6 @@ class ArticleCache:
             f"CREATE TABLE articles (root INTEGER NOT NULL, {columns}, escaped INTEGER NOT NULL DEFAULT 0, "
             "PRIMARY KEY (root, path)) WITHOUT ROWID"
         )
-        # Each library whole, as its last load left it (snapshot.py): a warm start reads this one row.
-        db.execute("CREATE TABLE snapshots (root INTEGER PRIMARY KEY, data BLOB NOT NULL)")
         # The first screen of the default order, read before everything else.
         for order, columns in _FIRST_SCREEN_ORDERS.items():
             db.execute(f"CREATE INDEX articles_by_{order} ON articles (root, status, {columns})")
@@ -528,21 +528,21 @@ class ArticleCache:
                 return []
 
     def snapshot(self, folder: Path) -> bytes | None:
-        """The folder's library as the last load wrote it (``store_snapshot``), or None."""
-        with self._lock:
-            db = self._db
-            if db is None:
-                return None
-            try:
-                root = self._root_id(db, folder)
-                if root is None:
-                    return None
-                self._touch(db, root, time.time())
-                row = db.execute("SELECT data FROM snapshots WHERE root=?", (root,)).fetchone()
-            except Exception as error:
-                self._failed(error, "read")
-                return None
-        return row[0] if row is not None and isinstance(row[0], bytes) else None
+        """The folder's library as the last load wrote it (``store_snapshot``), or None.
+
+        A file beside the database, not a row: read at disk speed, in one piece.
+        It checks itself (snapshot.py), so it needs no transaction.
+        """
+        if self._db is None:
+            return None
+        try:
+            return self._snapshot_path(folder).read_bytes()
+        except OSError:
+            return None
+
+    def _snapshot_path(self, folder: Path) -> Path:
+        name = hashlib.sha256(os.fsencode(folder)).hexdigest()[:32]
+        return self.path.with_name(f"{self.path.name}.libraries") / f"{name}.snapshot"
 
     def records_at(self, folder: Path, paths: Sequence[str]) -> dict[str, Record]:
         """The cached records of these paths (those it has): a stale snapshot's files checked against the rows."""
@@ -573,25 +573,29 @@ class ArticleCache:
     # --- writing -------------------------------------------------------------
 
     def store_snapshot(self, folder: Path, data: bytes | None) -> None:
-        """Keep the folder's whole library (None: forget it, it no longer matches the rows)."""
-        with self._lock:
-            db = self._db
-            if db is None:
+        """Keep the folder's whole library (None: forget it).
+
+        Written to a new file then renamed over the old one: a reader sees one
+        or the other. Not synced: a snapshot torn by a crash fails its checksum
+        and the next start reads the rows. A full disk only means no snapshot:
+        the rows are all stored, nothing is lost.
+        """
+        path = self._snapshot_path(folder)
+        try:
+            if data is None:
+                path.unlink(missing_ok=True)
                 return
+            if self._db is None:
+                return
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             try:
-                root = self._root_id(db, folder, create=data is not None)
-                if root is None:
-                    return
-                with _Transaction(db):
-                    if data is None:
-                        db.execute("DELETE FROM snapshots WHERE root=?", (root,))
-                    else:
-                        db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?)", (root, data))
-            except Exception as error:
-                if isinstance(error, _NotOurs) or _is_damage(error):
-                    self._failed(error, "written")
-                # Else (a full disk, say) the rows are all stored: the next start reads
-                # them, or the older snapshot and the files it missed. Nothing is lost.
+                temporary.write_bytes(data)
+                os.replace(temporary, path)
+            finally:
+                temporary.unlink(missing_ok=True)
+        except OSError:
+            pass  # an older snapshot stays: the next start's walk finds what it misses
 
     def store(self, folder: Path, records: Sequence[Record]) -> None:
         """Keep these records (replacing older ones of the same paths)."""
@@ -701,9 +705,10 @@ class ArticleCache:
                     with _Transaction(db):
                         for root, _folder, _count in doomed:
                             db.execute("DELETE FROM articles WHERE root=?", (root,))
-                            db.execute("DELETE FROM snapshots WHERE root=?", (root,))
                             db.execute("DELETE FROM roots WHERE id=?", (root,))
                     self._roots.clear()
+                    for _root, folder, _count in doomed:
+                        self.store_snapshot(Path(folder), None)
                     # executescript steps the pragma to the end; execute would free one page only.
                     db.executescript("PRAGMA incremental_vacuum;")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned_at', ?)", (now,))
@@ -759,6 +764,8 @@ def _remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}{suffix}")
+    # and the libraries written whole beside it: nothing of a replaced cache is trusted
+    shutil.rmtree(f"{path}.libraries", ignore_errors=True)
 
 
 # --- text that SQLite cannot take ------------------------------------------

@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 NO_SCORE = -1  # scores are 0..1,000,000 (loading.to_score): -1 is "none"
 NO_DATE = math.nan
+_SAME_AS_ID = "="  # in the url column: the article's id is its URL
 _SEPARATOR = "\0"  # in no path (POSIX forbids it) and in no cleaned text
 
 
@@ -54,7 +55,7 @@ class TextColumn(Sequence[str]):
         if len(pieces) != len(texts):
             raise ValueError("a text column cannot hold a NUL character")
         # Each string's start: the running sum of the byte lengths before it, separators included.
-        starts = array("q", [0])
+        starts = array("I" if len(data) < 2**32 else "q", [0])  # 4 bytes an offset, under 4 GB of text
         starts.extend(itertools.accumulate(map((1).__add__, map(len, pieces))))
         return cls(data, starts)
 
@@ -113,16 +114,18 @@ class ArticleColumns(Sequence[ArticleSummary]):
         def column(name: str) -> list:
             return list(map(attrgetter(name), summaries))
 
+        ids, urls = column("id"), column("url")
         providers, provider_codes = _coded(column("provider"))
         categories, category_codes = _coded(column("category"))
         types, type_codes = _coded(column("type"))
         topic_lists, topic_codes = _coded(column("topics"))
         author_lists, author_codes = _coded(column("authors"))
         return cls(
-            ids=TextColumn.of(column("id")),
+            ids=TextColumn.of(ids),
             paths=TextColumn.of(column("path")),
             titles=TextColumn.of(column("title")),
-            urls=TextColumn.of(url or "" for url in column("url")),
+            # Most articles open the URL that is their identity: "=" says so (no URL starts with it).
+            urls=TextColumn.of(_SAME_AS_ID if url == id_ else url or "" for url, id_ in zip(urls, ids, strict=True)),
             quality=array("i", [NO_SCORE if v is None else v for v in column("quality")]),
             heat=array("i", [NO_SCORE if v is None else v for v in column("heat")]),
             dates=array("d", [NO_DATE if d is None else d.timestamp() for d in column("published_at")]),
@@ -160,9 +163,13 @@ class ArticleColumns(Sequence[ArticleSummary]):
             published=bool(self.published[index]),
             published_at=None if date != date else datetime.fromtimestamp(date, UTC),  # NaN: no date
             topics=self.topic_lists[self.topic_codes[index]],
-            url=self.urls[index] or None,
+            url=self._url(index),
             authors=self.author_lists[self.author_codes[index]],
         )
+
+    def _url(self, index: int) -> str | None:
+        url = self.urls[index]
+        return self.ids[index] if url == _SAME_AS_ID else url or None
 
     def __iter__(self) -> Iterator[ArticleSummary]:
         for index in range(len(self)):

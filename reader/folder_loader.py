@@ -587,7 +587,9 @@ class FolderLoader:
             try:
                 snapshot = decode(data, self.fetch)
             except SnapshotDamaged as error:
-                cache.damaged(error)  # as for any damage: moved aside, said once, rebuilt
+                # Only the start is slower: the rows are read instead, and the next load writes a new one.
+                self._warnings.append(f"cache: {error}; read row by row this time")
+                cache.store_snapshot(self.root, None)
             else:
                 self._saved = self.records.start_from(snapshot)
                 self._saved_at = time.monotonic()

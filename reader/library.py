@@ -442,6 +442,10 @@ class Library:
                     self._search_index = SearchIndex(self.articles)
         return self._search_index
 
+    def ids(self) -> list[str]:
+        """Every article's id by index (shared: do not change it)."""
+        return self._ids()
+
     def _ids(self) -> list[str]:
         """Every article's id by index, computed once (the reading state is keyed by id)."""
         if self._id_list is None:

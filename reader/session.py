@@ -82,7 +82,7 @@ class LibrarySession:
         self._new_since: float | None = None
         self._undo: list[Change] = []
         self._warnings_shown = 0
-        self._full_text: LiveFullText | None = None  # excerpts and bodies searched (fulltext.py), from the first complete library
+        self._full_text: LiveFullText | None = None  # excerpts and bodies searched, from the first whole library
 
     def start(self, owner: DOMNode, query: ListQuery, current: Callable[[], ListQuery] | None = None) -> Worker:
         """Start loading for ``owner`` (the screen), which receives the messages.
@@ -233,7 +233,7 @@ class LibrarySession:
     def _follow(self, loader: FolderLoader, library: Library) -> None:
         watcher = FolderWatcher(self.root, self.watch_mode)
         retries: dict[str, int] = {}  # changed files that did not parse: maybe caught half-written
-        known = {article.id for article in library.articles}
+        known = set(library.ids())
         for batch in watcher.batches(self._stop):
             if self._stop.is_set():
                 return
@@ -263,7 +263,7 @@ class LibrarySession:
                 and problem.status == ERROR
                 and retries.get(path, 0) < HALF_WRITTEN_RETRIES
             }
-            ids = {article.id for article in library.articles}
+            ids = set(library.ids())
             added = len(ids - known)
             known = ids
             library.view_of(self._query_now())
@@ -314,7 +314,7 @@ class LibrarySession:
 
     def saw(self, library: Library) -> None:
         """Note every article of a complete library as seen (what is new since last run)."""
-        ids = [article.id for article in library.articles]
+        ids = library.ids()
 
         def see() -> str:
             self._require_store().see(ids)

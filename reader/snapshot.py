@@ -23,7 +23,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .cache import Record
+from .cache import SCHEMA, Record
 from .columns import ArticleColumns, TextColumn
 from .library import Library, Node, NodeKind, SortKey
 from .loading import Skipped
@@ -63,7 +63,13 @@ def encode(library: Library, stamp_of: Callable[[str], Sequence[int] | None], ot
     library.prepare(search=False)
     columns = library.articles
     blobs = _Blobs()
-    header: dict = {"format": _FORMAT, "byteorder": sys.byteorder, "count": len(columns), "arrays": {}}
+    header: dict = {
+        "format": _FORMAT,
+        "schema": SCHEMA,  # the version that loaded the files: another one may read them otherwise
+        "byteorder": sys.byteorder,
+        "count": len(columns),
+        "arrays": {},
+    }
     arrays = header["arrays"]
     for name in _TEXT:
         text: TextColumn = getattr(columns, name)
@@ -122,7 +128,7 @@ def _decode(data: memoryview, fetch: Callable[[ArticleSummary], Article | None])
         raise SnapshotDamaged("snapshot damaged (checksum)")
     head_length = int.from_bytes(body[:8], "little")
     header = json.loads(bytes(body[8 : 8 + head_length]))
-    if header.get("format") != _FORMAT or header.get("byteorder") != sys.byteorder:
+    if header.get("format") != _FORMAT or header.get("schema") != SCHEMA or header.get("byteorder") != sys.byteorder:
         raise SnapshotDamaged("snapshot of another version")
     blobs = body[8 + head_length :]
 
@@ -140,7 +146,7 @@ def _decode(data: memoryview, fetch: Callable[[ArticleSummary], Article | None])
         return values
 
     arrays, tables = header["arrays"], header["tables"]
-    text = {name: TextColumn(get(arrays[name][0]), get(arrays[name][1], "q")) for name in _TEXT}
+    text = {name: TextColumn(get(arrays[name][0]), get(arrays[name][1])) for name in _TEXT}
     columns = ArticleColumns(
         **text,
         **{name: get(arrays[name]) for name in _NUMBERS},
@@ -156,10 +162,12 @@ def _decode(data: memoryview, fetch: Callable[[ArticleSummary], Article | None])
     if count != header["count"] or any(len(column) != count for column in text.values()):
         raise SnapshotDamaged("snapshot columns of different lengths")
     all_members = get(arrays["members"], "i")
+    if all_members and (min(all_members) < 0 or max(all_members) >= count):
+        raise SnapshotDamaged("snapshot node out of range")
     members: dict[Node, array] = {}
     for kind, name, category, start, length in header["nodes"]:
         node_members = all_members[start : start + length]
-        if len(node_members) != length or (length and (min(node_members) < 0 or max(node_members) >= count)):
+        if len(node_members) != length:
             raise SnapshotDamaged("snapshot node out of range")
         members[Node(NodeKind(kind), name, category)] = node_members
     orders: dict[SortKey, tuple[array, array, int]] = {}

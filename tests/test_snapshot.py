@@ -34,7 +34,7 @@ def summary(n: int, **changes) -> ArticleSummary:
         published=n % 9 != 0,
         published_at=None if n % 6 == 0 else datetime(2024, 1 + n % 12, 1 + n % 28, tzinfo=UTC),
         topics=(("AI", "Science"), ("ai",), (), ("Climate",))[n % 4],
-        url=f"https://example.com/{n}" if n % 3 else None,
+        url=(None, f"https://example.com/{n}", f"https://publisher.example/{n}")[n % 3],  # none, the id, another
         authors=(("Ada",), (), ("Bo", "Cy"))[n % 3],
     )
     fields.update(changes)
@@ -95,6 +95,15 @@ def test_a_snapshot_holds_every_order_already_sorted():
     library = Library([summary(n) for n in range(30)])
     again = decode(encode(library, stamp_of, []), fetch=lambda s: None).library
     assert set(again._orders) == set(SortKey)  # read, not computed: a sort switch sorts nothing
+
+
+def test_a_snapshot_of_another_version_is_not_trusted(monkeypatch):
+    from reader import snapshot
+
+    data = encode(Library([summary(n) for n in range(5)]), stamp_of, [])
+    monkeypatch.setattr(snapshot, "SCHEMA", "reader-cache-0/0.0")
+    with pytest.raises(SnapshotDamaged, match="another version"):
+        decode(data, fetch=lambda s: None)
 
 
 @pytest.mark.parametrize("cut", [0, 5, 20, 100, -1])
