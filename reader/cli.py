@@ -319,9 +319,12 @@ def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
     if args.starred:
         indexes = [i for i in indexes if summaries[i].id in state.starred]
     if args.query is not None:
+        from .fulltext import cli_full_text
         from .query import filter_indexes
 
-        indexes = list(filter_indexes(args.query, summaries, state, indexes))
+        use_index = config.cache and not args.no_cache  # the full-text index is a cache too
+        full_text = cli_full_text(root, library, args.query, config.fields, use_index=use_index, say=say)
+        indexes = list(filter_indexes(args.query, summaries, state, indexes, full_text=full_text))
     total = len(indexes)
     if args.limit is not None:
         indexes = indexes[: args.limit]

@@ -21,6 +21,9 @@ Matching, everywhere the same (``QUERY_HELP`` is the user's version):
   no letter or digit at all (``-``, ``+++``) is no condition and is left out.
 * A phrase matches consecutive tokens within one value: the title, the
   provider, one topic, one author (or the excerpt, when the index is given them).
+* ``in:body`` anywhere in a query makes its words and phrases match the
+  article's body too (``Text.body``); it is no condition of its own, and
+  cannot be excluded.
 * ``topic:``, ``provider:`` (name or domain), ``category:``, ``author:`` and
   ``type:`` match a word or phrase within one value of that field:
   ``topic:AI`` finds the topics ``AI`` and ``Edge AI``. (FTS5's column filter
@@ -38,7 +41,10 @@ Matching, everywhere the same (``QUERY_HELP`` is the user's version):
 
 The excerpt is not in ``ArticleSummary``: in memory, words match the title,
 provider, topics and authors; ``SearchIndex(articles, excerpts=...)`` adds the
-excerpts when a caller has them (from the load cache, say).
+excerpts when a caller has them. A ``FullText`` lookup (``fulltext.py``: an
+SQLite FTS5 index of the files) adds the excerpts, and the bodies for
+``in:body``: a word matches where the in-memory index finds it OR where the
+lookup does.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ import time
 import unicodedata
 from array import array
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -78,6 +84,7 @@ class Text:
 
     tokens: tuple[str, ...]
     prefix: bool = False  # the last token matches the start of a token
+    body: bool = False  # the query says in:body: the article's body too
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +181,16 @@ class Query:
         """Whether the result depends on the clock (``age``): a cached result goes stale."""
         return any(isinstance(t, Age) for t in _walk(self.root))
 
+    @property
+    def has_words(self) -> bool:
+        """Whether it has words or phrases, which a full-text index (``FullText``) can answer too."""
+        return any(isinstance(t, Text) for t in _walk(self.root))
+
+    @property
+    def in_body(self) -> bool:
+        """Whether its words match the articles' bodies too (``in:body``)."""
+        return any(isinstance(t, Text) and t.body for t in _walk(self.root))
+
 
 EVERYTHING = Query()
 
@@ -258,13 +275,13 @@ def _needle(words: tuple[str, ...], prefix: bool) -> str:
 TEXT_FIELDS = ("topic", "provider", "category", "author", "type")
 NUMBER_FIELDS = ("quality", "heat")
 DATE_FIELDS = ("after", "before", "date")
-FIELDS = (*TEXT_FIELDS, "domain", *NUMBER_FIELDS, *DATE_FIELDS, "age", "is")
+FIELDS = (*TEXT_FIELDS, "domain", *NUMBER_FIELDS, *DATE_FIELDS, "age", "is", "in")
 STATES = ("unread", "read", "starred", "new", "draft")
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 # (example, meaning): the help screen and the README show these rows.
 QUERY_HELP: list[tuple[str, str]] = [
-    ("glacier sensors", "both words, in the title, provider, topics or authors; any case, any accents"),
+    ("glacier sensors", "both words, in the title, excerpt, provider, topics or authors; any case, any accents"),
     ("glacier sens", "while typing, the last word matches the start of a word (sensor, sensors)"),
     ('"glacier sensors"', "the exact phrase"),
     ("-crypto", "without the word; - before any term or (group) excludes it"),
@@ -283,6 +300,7 @@ QUERY_HELP: list[tuple[str, str]] = [
     ("is:unread  is:read  is:starred", "by reading state"),
     ("is:new  is:draft", "first seen since the last run; drafts (published: false)"),
     ("-quality>50", "quality 50 or less, or none: a comparison never matches a missing value, - keeps the rest"),
+    ("in:body glacier", "the words match the article's body too (anywhere in the query; not with -)"),
 ]
 
 
@@ -384,7 +402,12 @@ def parse(text: str, *, prefix_last: bool = False) -> Query:
     else:
         prefix_at = -1
     root = _Parser(lexemes, prefix_at).parse()
-    return Query(root, _spell(root)) if root is not None else EVERYTHING
+    if any(term is IN_BODY for term in _walk(root)):
+        root = _searching_body(root)
+    if root is None:
+        return EVERYTHING
+    text = _spell(root)
+    return Query(root, f"{text} in:body" if any(isinstance(t, Text) and t.body for t in _walk(root)) else text)
 
 
 class _Parser:
@@ -465,6 +488,8 @@ class _Parser:
         if lexeme.kind == ")":  # reached only as the first thing after "(" or at the top: see parse
             raise QueryError('unmatched ")": remove it or add a "(" before it', lexeme.position)
         term = _term(lexeme, prefix=self.at - 1 == self.prefix_at)
+        if term is IN_BODY and lexeme.negations % 2:
+            raise QueryError("in:body cannot be excluded: without it, words do not match the body", lexeme.position)
         return _negated(term, lexeme.negations)
 
 
@@ -495,6 +520,33 @@ def _joined(kind: type[And] | type[Or], terms: Iterable[Term | None]) -> Term | 
     return next(iter(flat)) if len(flat) == 1 else kind(tuple(flat))
 
 
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """``in:body``, while parsing: where words match, not a condition; ``parse`` folds it into the words."""
+
+    name: str
+
+
+IN_BODY = _Scope("body")
+
+
+def _searching_body(term: Term | None) -> Term | None:
+    """The tree without ``in:body``, each word and phrase in it matching the body too."""
+    kind = type(term)
+    if term is IN_BODY:
+        return None
+    if kind is Text:
+        return Text(term.tokens, term.prefix, body=True)
+    if kind is Not:
+        inner = _searching_body(term.term)
+        return Not(inner) if inner is not None else None
+    if kind is And:
+        return _and(_searching_body(t) for t in term.terms)
+    if kind is Or:
+        return _or(_searching_body(t) for t in term.terms)
+    return term
+
+
 def _quote(text: str, limit: int = 40) -> str:
     """Something the user typed, as a message may show it: escaped, and cut when long."""
     shown = escape_name(text)
@@ -511,7 +563,7 @@ def _term(lexeme: _Lexeme, prefix: bool) -> Term | None:
         hint = f": did you mean {near[0]}?" if near else f' (fields: {", ".join(FIELDS)}); put text with ":" in quotes'
         raise QueryError(f"unknown field {_quote(lexeme.field)}{hint}", lexeme.position)
     op, value, at = lexeme.op, lexeme.value, lexeme.value_position
-    if name in TEXT_FIELDS or name in ("domain", "is", "after", "before"):
+    if name in TEXT_FIELDS or name in ("domain", "is", "after", "before", "in"):
         if op not in (":", "="):
             raise QueryError(f"{name} takes {name}:{_EXAMPLES[name]}, not {name}{op}", lexeme.position)
         if not value.strip():
@@ -524,6 +576,10 @@ def _term(lexeme: _Lexeme, prefix: bool) -> Term | None:
         return FieldText(name, found, prefix)
     if name == "domain":
         return Domain(_domain_value(value, at), prefix)
+    if name == "in":
+        if value.strip().lower() != "body":
+            raise QueryError(f"in: takes in:body (words match the body too); not {_quote(value)}", at)
+        return IN_BODY
     if name == "is":
         state = value.strip().lower()
         if state not in STATES:
@@ -546,6 +602,7 @@ _EXAMPLES = {
     "type": "video",
     "domain": "example.com",
     "is": "unread",
+    "in": "body",
     "after": "2024-01-01",
     "before": "2024-02-01",
     "date": "2024-03",
@@ -943,22 +1000,38 @@ def matches(
     *,
     now: float | None = None,
     excerpt: str = "",
+    body: str = "",
 ) -> bool:
-    """Whether one article matches (``state``: the reading state; ``now``: the clock for ``age``, in epoch seconds)."""
+    """Whether one article matches (``state``: the reading state; ``now``: the clock for ``age``, in epoch seconds).
+
+    ``excerpt`` is searched as the words are; ``body`` by the words of an ``in:body`` query.
+    """
     if query.root is None:
         return True
-    return _Article(summary, state or NO_MARKS, time.time() if now is None else now, excerpt).test(query.root)
+    return _Article(summary, state or NO_MARKS, time.time() if now is None else now, excerpt, body).test(query.root)
+
+
+def searchable(text: str) -> str:
+    """A text as words and phrases are looked for in it (``found_in``): its folded tokens, spaced."""
+    return _padded(text)
+
+
+def found_in(term: Text, text: str) -> bool:
+    """Whether a word or phrase is in a ``searchable`` text: whole words (the start of one for a prefix)."""
+    return _needle(term.tokens, term.prefix) in text
 
 
 class _Article:
     """One article, folded on demand, tested against a syntax tree."""
 
-    def __init__(self, summary: ArticleSummary, state: Marks, now: float, excerpt: str) -> None:
+    def __init__(self, summary: ArticleSummary, state: Marks, now: float, excerpt: str, body: str = "") -> None:
         self.summary = summary
         self.state = state
         self.now = now
         self.excerpt = excerpt
+        self.body = body
         self._values: list[str] | None = None
+        self._body: str | None = None
 
     def test(self, term: Term) -> bool:
         kind = type(term)
@@ -975,7 +1048,13 @@ class _Article:
                 if self.excerpt:
                     self._values.append(_padded(self.excerpt))
             needle = _needle(term.tokens, term.prefix)
-            return any(needle in value for value in self._values)
+            if any(needle in value for value in self._values):
+                return True
+            if not term.body or not self.body:
+                return False
+            if self._body is None:
+                self._body = _padded(self.body)
+            return needle in self._body
         if kind is FieldText:
             needle = _needle(term.tokens, term.prefix)
             return any(needle in _padded(value) for value in _field_values(summary, term.field))
@@ -1012,6 +1091,21 @@ class _Article:
 
 # --- a whole library -------------------------------------------------------------------------
 
+
+class FullText(Protocol):
+    """A full-text index's answer to one word or phrase (``fulltext.py``): the paths of the
+    articles it is in, in text the in-memory index does not have (the excerpt; the body
+    when ``term.body``), or None when it cannot say now (not built yet, unavailable).
+
+    ``version`` is any value that changes whenever an answer may have changed (the index was updated).
+    """
+
+    @property
+    def version(self) -> object: ...
+
+    def __call__(self, term: Text) -> Collection[str] | None: ...
+
+
 # Results of single conditions kept per index, so that typing the next letter of
 # the last word recomputes only that word (one byte per article each: 6.4 MB at
 # most at 100,000 articles).
@@ -1033,13 +1127,24 @@ class SearchIndex:
     the first query (about a second at 100,000 articles; otherwise the first
     word typed pays about 0.6 s for the word index, a first field, date or
     domain condition up to 0.1 s).
+
+    A ``FullText`` lookup (given here or later with ``use_full_text``) adds its
+    matches to each word and phrase: the articles at those paths match too.
     """
 
-    def __init__(self, articles: Sequence[ArticleSummary], excerpts: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        articles: Sequence[ArticleSummary],
+        excerpts: Sequence[str] | None = None,
+        full_text: FullText | None = None,
+    ) -> None:
         """``excerpts``, when given, one per article in the same order, are searched as words and phrases too."""
         self.articles = articles
         self.size = len(articles)
         self._excerpts = excerpts
+        self._full_text = full_text
+        self._full_text_version: int | None = None
+        self._by_path: dict[str, int] | None = None
         self._lock = threading.RLock()
         self._ones = int.from_bytes(b"\x01" * self.size, "little")
         self._words: dict[str, array] | None = None
@@ -1052,7 +1157,7 @@ class SearchIndex:
         self._dates: tuple[array, list[float], bytes] | None = None
         self._ids: list[str] | None = None
         self._drafts: int | None = None
-        self._leaves: OrderedDict[Term, int] = OrderedDict()
+        self._leaves: OrderedDict[Term | tuple[str, str, bool], int] = OrderedDict()
         self._marks: tuple[object, dict[str, int]] | None = None
         self._prepared = False
 
@@ -1081,6 +1186,20 @@ class SearchIndex:
         """Whether ``prepare`` has run: every query is then answered in milliseconds."""
         return self._prepared
 
+    def use_full_text(self, full_text: FullText | None) -> None:
+        """Words and phrases match where this lookup finds them too (None: in memory only)."""
+        with self._lock:
+            self._full_text = full_text
+            self._full_text_version = None
+            self._leaves.clear()
+
+    def _check_full_text(self) -> None:
+        """Forget the results of single conditions made with answers the full-text index has changed since."""
+        full_text = self._full_text
+        if full_text is not None and full_text.version != self._full_text_version:
+            self._full_text_version = full_text.version
+            self._leaves.clear()
+
     def filter(
         self,
         query: Query,
@@ -1093,6 +1212,7 @@ class SearchIndex:
         if query.root is None:
             return array("i", range(self.size) if candidates is None else candidates)
         with self._lock:
+            self._check_full_text()
             bits = self._bits(query.root, state or NO_MARKS, time.time() if now is None else now)
         flags = bits.to_bytes(self.size, "little")
         if candidates is None:
@@ -1104,6 +1224,7 @@ class SearchIndex:
         if query.root is None:
             return self.size
         with self._lock:
+            self._check_full_text()
             bits = self._bits(query.root, state or NO_MARKS, time.time() if now is None else now)
         return bits.bit_count()
 
@@ -1134,7 +1255,9 @@ class SearchIndex:
             self._leaves.move_to_end(term)
             return cached
         if kind is Text:
-            bits = self._text_bits(term)
+            bits, final = self._text_bits(term)
+            if not final:  # the full-text index could not answer yet: asked again next time
+                return bits
         elif kind is FieldText:
             bits = self._field_bits(term)
         elif kind is Domain:
@@ -1146,7 +1269,7 @@ class SearchIndex:
             bits = self._date_bits(term.low, True, term.high, False)
         return self._remember(term, bits)
 
-    def _remember(self, term: Term, bits: int) -> int:
+    def _remember(self, term: Term | tuple[str, str, bool], bits: int) -> int:
         self._leaves[term] = bits
         if len(self._leaves) > LEAF_CACHE_SIZE:
             self._leaves.popitem(last=False)
@@ -1211,7 +1334,19 @@ class SearchIndex:
             lists.append(words[word])
         return lists
 
-    def _text_bits(self, term: Text) -> int:
+    def _text_bits(self, term: Text) -> tuple[int, bool]:
+        """(the articles with the word or phrase, whether that answer may be kept: the full-text index gave its part)."""
+        bits = self._memory_text_bits(term)
+        if self._full_text is None:
+            return bits, True
+        paths = self._full_text(term)
+        if paths is None:
+            return bits, False
+        if paths:
+            bits |= self._paths_bits(paths)
+        return bits, True
+
+    def _memory_text_bits(self, term: Text) -> int:
         words = term.tokens
         last = len(words) - 1
         bits = self._ones
@@ -1227,8 +1362,21 @@ class SearchIndex:
         candidates = compress(range(self.size), bits.to_bytes(self.size, "little"))
         return self._set_of([[i for i in candidates if needle in text[starts[i] : starts[i + 1]]]])
 
+    def _paths_bits(self, paths: Iterable[str]) -> int:
+        """The articles at these paths (those the library does not hold are left out)."""
+        if self._by_path is None:
+            self._by_path = {path: index for index, path in enumerate(article_paths(self.articles))}
+        index_of = self._by_path.get
+        flags = bytearray(self.size)
+        for path in paths:
+            index = index_of(path)
+            if index is not None:
+                flags[index] = 1
+        return int.from_bytes(flags, "little")
+
     def _token_bits(self, token: str, prefix: bool) -> int:
-        key = Text((token,), prefix)
+        # Not Text((token,), prefix): a word's own result adds what the full-text index finds.
+        key = ("token", token, prefix)
         cached = self._leaves.get(key)
         if cached is not None:
             self._leaves.move_to_end(key)
@@ -1357,6 +1505,15 @@ class SearchIndex:
         return bits ^ self._ones if name == "unread" else bits
 
 
+def article_paths(articles: Sequence[ArticleSummary]) -> list[str]:
+    """Every article's path, in order: from a column when the sequence keeps one (``columns.ArticleColumns``,
+    where making each summary would cost 30 µs), else from each summary."""
+    paths = getattr(articles, "paths", None)
+    if paths is not None and hasattr(paths, "tolist"):
+        return paths.tolist()
+    return [summary.path for summary in articles]
+
+
 _last_index: tuple[Sequence[ArticleSummary], int, SearchIndex] | None = None
 _last_index_lock = threading.Lock()
 
@@ -1383,6 +1540,7 @@ def filter_indexes(
     candidates: Sequence[int] | None = None,
     *,
     now: float | None = None,
+    full_text: FullText | None = None,
 ) -> array:
     """The indexes (into ``articles``) of the articles that match ``query``.
 
@@ -1390,6 +1548,13 @@ def filter_indexes(
     view); else every article, in index order. ``articles`` is best a
     ``SearchIndex`` built once per library; a plain sequence uses
     ``search_index``. ``now`` (epoch seconds) is the clock ``age`` is measured by.
+    ``full_text``: a lookup whose matches the words and phrases add (a sequence
+    of articles then gets a SearchIndex of its own).
     """
-    index = articles if isinstance(articles, SearchIndex) else search_index(articles)
+    if isinstance(articles, SearchIndex):
+        index = articles
+    elif full_text is not None:
+        index = SearchIndex(articles, full_text=full_text)
+    else:
+        index = search_index(articles)
     return index.filter(query, state, candidates, now=now)

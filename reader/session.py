@@ -153,7 +153,6 @@ class LibrarySession:
                         final = event
                         self.saw(event)
                         event.prepare()  # the other orders, so a sort switch is instant
-                        self._search_full_text(event)
                 elif not isinstance(event, LoadProgress):
                     continue
                 elif time.monotonic() - last_progress > PROGRESS_EVERY_S or event.stage is LoadStage.DONE:
@@ -168,6 +167,8 @@ class LibrarySession:
             if self._loader is not None:
                 self._loader.close()
             return
+        # Once the loader has checked every file (its walk and the index's would share the cores).
+        self._search_full_text(final)
         # The loader lives on in the watcher's thread: a plain daemon thread, not a
         # worker, since it runs until the session closes (and nothing waits for it).
         threading.Thread(target=self._watch, args=(loader, final), name="watch folder", daemon=True).start()

@@ -1,0 +1,1028 @@
+"""The full-text index: every article file's words in SQLite FTS5, so that search finds
+words in excerpts, and with ``in:body`` in bodies, which the in-memory index
+(``query.SearchIndex``, built from the list's fields) does not hold.
+
+One row per file in ``files``, keyed by (library folder, relative path) and
+checked against the file's size, modification time, change time and inode,
+as the load cache is; its words in the FTS5 table ``words`` under the same
+rowid: title, excerpt, provider, authors, topics and body, tokenized by
+``unicode61 remove_diacritics 2``. Text goes in folded as search folds it
+(``query.tokens``: case, compatibility forms, accents; ``Straße`` is
+``strasse``) and every word and phrase is asked as a quoted FTS5 phrase, so
+the index and the in-memory search agree on what a word is, and no text typed
+into the search line is ever FTS5 syntax. Several values of one field
+(topics, authors) are kept apart by a token no query can contain, so a
+phrase never spans two of them.
+
+``FullTextIndex.sync`` brings one folder in step: only files whose stamp
+changed are read again (``loading.load_file``, in a process when there are
+many), files gone are forgotten, and every batch is one transaction, so a
+``kill -9`` loses at most a batch and a warm start reads nothing. The index is
+disposable, like the load cache beside it: another version's file is
+replaced, a damaged one is moved aside (``fulltext.sqlite3.damaged``) and
+rebuilt, and one that cannot be written (a full disk) is left alone for the
+run; each leaves one line in ``warnings``.
+
+Where SQLite has no FTS5 (``READER_NO_FTS5=1`` pretends so), search still
+works: words match in memory only, and ``in:body`` reads the files
+(``FileScan``); ``warnings`` says so once.
+
+``LiveFullText`` is the app's side (a thread of its own, fed each complete
+library by the session); ``cli_full_text`` is ``reader list --query``'s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sqlite3
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .cache import LIBRARY_MAX_AGE_DAYS, _is_busy, _is_damage, _remove_database, _rollback
+from .query import Text, article_paths, found_in, tokens
+from .text import safe_error
+
+if TYPE_CHECKING:
+    from .fields import FieldNames
+    from .library import Library
+    from .model import Article
+    from .query import Query
+
+# Folding and the fields' normalisation are part of what is stored: a new
+# version of the reader builds the index again.
+SCHEMA = f"reader-fulltext-1/{__version__}"
+COLUMNS = ("title", "excerpt", "provider", "authors", "topics", "body")
+TOKENIZER = "unicode61 remove_diacritics 2"
+# What a word is looked for in: the in-memory index answers for the title,
+# provider, topics and authors already, so the index is asked only for what
+# that one lacks (fewer rows to hand back on every keystroke).
+WORD_COLUMNS = ("excerpt",)
+BODY_COLUMNS = ("excerpt", "body")
+BATCH_FILES = 256  # files per transaction: a kill -9 loses at most this many
+PARALLEL_FROM = 512  # fewer changed files are read in the syncing thread (processes take ~0.5 s to start)
+NO_FTS5_VARIABLE = "READER_NO_FTS5"  # set (to anything but "" or 0): behave as if SQLite had no FTS5
+NO_FTS5_WARNING = (
+    "full-text search unavailable (this SQLite has no FTS5): words match titles, providers, topics "
+    "and authors, not excerpts; in:body reads the files"
+)
+# Between two values of one column (topics, authors): a private-use character
+# is a token to unicode61 but never part of a query's token (query._TOKEN), so
+# no phrase matches across it.
+_VALUE_SEPARATOR = " \ue000 "
+_OPEN_ATTEMPTS = 20
+_SQLITE_ERROR = 1
+_DELETE_BATCH = 500
+_PRUNE_EVERY_S = 24 * 3600
+
+
+def fts5_available() -> bool:
+    """Whether this Python's SQLite has FTS5 (and ``READER_NO_FTS5`` does not say to do without)."""
+    if os.environ.get(NO_FTS5_VARIABLE, "") not in ("", "0"):
+        return False
+    return _sqlite_has_fts5()
+
+
+@functools.lru_cache(maxsize=1)
+def _sqlite_has_fts5() -> bool:
+    try:
+        db = sqlite3.connect(":memory:")
+        try:
+            db.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize = '{TOKENIZER}')")
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def default_index_path(fields_signature: str = "") -> Path:
+    """The index file, in the cache folder beside the load cache; a config with its own
+    ``[fields]`` names gets a file of its own, as the load cache does."""
+    from .config import cache_dir
+
+    if not fields_signature:
+        return cache_dir() / "fulltext.sqlite3"
+    import hashlib
+
+    digest = hashlib.sha256(fields_signature.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return cache_dir() / f"fulltext-{digest}.sqlite3"
+
+
+# --- what goes in, and what is asked ---------------------------------------------------
+
+
+def index_columns(article: Article) -> tuple[str, ...]:
+    """An article's text as the index keeps it, one string per column (``COLUMNS``): folded tokens."""
+    return (
+        _folded(article.title),
+        _folded(article.excerpt),
+        _folded(article.provider.label),
+        _VALUE_SEPARATOR.join(filter(None, map(_folded, article.authors))),
+        _VALUE_SEPARATOR.join(filter(None, map(_folded, article.topics))),
+        _folded(article.body),
+    )
+
+
+def _folded(text: str) -> str:
+    return " ".join(tokens(text)) if text else ""
+
+
+def fts_query(term: Text, columns: Sequence[str] | None = None) -> str:
+    """The FTS5 query for a word or phrase: one quoted phrase (``*`` after it for a prefix),
+    within ``columns`` (None: every column). Never FTS5 syntax from the user: the phrase holds
+    the term's tokens (letters and digits only, as ``query.tokens`` cuts them; cut again
+    here, so a term made elsewhere cannot bring a quote or a NUL in)."""
+    words = [word for token in term.tokens for word in tokens(token)]
+    phrase = '"' + " ".join(word.replace('"', '""') for word in words) + '"'
+    if term.prefix:
+        phrase += " *"
+    if columns is None:
+        return phrase
+    return "{" + " ".join(columns) + "} : " + phrase
+
+
+def article_reader(root: Path, names: FieldNames | None = None) -> Callable[[str], Article | None]:
+    """Reads one file of ``root`` as a full Article (None: not an article, or unreadable); it can
+    be sent to another process."""
+    return functools.partial(_read_article, Path(root), names)
+
+
+def _read_article(root: Path, names: FieldNames | None, relative: str) -> Article | None:
+    from .fields import DEFAULT_FIELDS
+    from .loading import load_file
+    from .model import Article
+
+    found = load_file(root, relative, names or DEFAULT_FIELDS)
+    return found if isinstance(found, Article) else None
+
+
+def read_columns(read: Callable[[str], Article | None], paths: Sequence[str]) -> list[tuple[str, ...] | None]:
+    """``index_columns`` of each file (None: nothing to index). Runs in a worker process too."""
+    found: list[tuple[str, ...] | None] = []
+    for path in paths:
+        try:
+            article = read(path)
+        except Exception:  # a file is untrusted input: one that breaks the reader is left out, not the sync
+            article = None
+        found.append(index_columns(article) if article is not None else None)
+    return found
+
+
+def file_stamps(root: Path, paths: Collection[str] | None = None) -> dict[str, tuple[int, ...]]:
+    """The stamp of each article file under ``root`` (only ``paths``, when given), as ``loading.walk`` sees it."""
+    from .loading import FileEntry, walk
+
+    return {
+        entry.path: entry.stamp
+        for entry in walk(root)
+        if isinstance(entry, FileEntry) and (paths is None or entry.path in paths)
+    }
+
+
+# --- the index ---------------------------------------------------------------------------
+
+
+class _NotOurs(sqlite3.DatabaseError):
+    """Another version's index, or another program's database."""
+
+
+class _Restart(Exception):
+    """The index was rebuilt while a sync was writing to it: that sync starts again."""
+
+
+class FullTextIndex:
+    """The SQLite file of every library's words. Never raises for a problem with the file itself:
+    ``available`` says whether it is in use, ``warnings`` what went wrong.
+
+    Safe to use from two threads at once: ``sync`` writes in one (the index's
+    connection), ``match`` reads in another (a connection of its own, which
+    never waits for a write: WAL).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.warnings: list[str] = []
+        self._warnings_taken = 0
+        self._lock = threading.RLock()  # the writing connection, and opening or rebuilding the file
+        self._read_lock = threading.Lock()  # the reading connection (taken after _lock, never before)
+        self._db: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._reader_roots: dict[str, int] = {}
+        self._generation = 0  # changes whenever the file is replaced or dropped
+        self._version = 0  # changes whenever what a match may answer has changed
+        if not fts5_available():
+            self.warnings.append(NO_FTS5_WARNING)
+            return
+        with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = self._open_waiting()
+            except _NotOurs:
+                self._replace()
+            except Exception as error:
+                self._failed(error, "opened", self._generation)
+
+    @property
+    def available(self) -> bool:
+        """False without FTS5, and once the index is switched off for this run (or closed)."""
+        return self._db is not None
+
+    @property
+    def version(self) -> int:
+        """Changes after every change to the index: an answer ``match`` gave may be out of date."""
+        return self._version
+
+    def take_warnings(self) -> list[str]:
+        """The warnings not taken yet, each once."""
+        with self._lock:
+            new = self.warnings[self._warnings_taken :]
+            self._warnings_taken = len(self.warnings)
+            return new
+
+    def close(self) -> None:
+        with self._lock, self._read_lock:
+            self._drop_connections()
+
+    def __enter__(self) -> FullTextIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening -----------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        """The one place a connection is made (tests wrap it to inject faults)."""
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+
+    def _open_waiting(self) -> sqlite3.Connection:
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return self._open()
+            except sqlite3.DatabaseError as error:
+                if not _is_busy(error) or attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))  # another reader is creating it: wait, never replace it
+        raise AssertionError("unreachable")
+
+    def _open(self) -> sqlite3.Connection:
+        db = self._connect()
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # the search reads while the sync writes
+            db.execute("PRAGMA synchronous=NORMAL")  # an index may lose its last batch, never its shape
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if "meta" in tables:
+                    row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                    if row is None or row[0] != SCHEMA:
+                        raise _NotOurs(f"index schema {row and row[0]!r} is not {SCHEMA!r}")
+                elif tables:
+                    raise _NotOurs("another program's database")
+                else:
+                    self._create(db)
+                db.execute("COMMIT")
+            except BaseException:
+                _rollback(db)
+                raise
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value)")
+        db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        # Names are text, or UTF-8 bytes for a name that is not UTF-8 (lone
+        # surrogates passed through), so every name round-trips exactly.
+        db.execute("CREATE TABLE roots (id INTEGER PRIMARY KEY, folder UNIQUE NOT NULL, synced REAL)")
+        db.execute(
+            "CREATE TABLE files (id INTEGER PRIMARY KEY, root INTEGER NOT NULL, path NOT NULL, "
+            "size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, inode INTEGER, UNIQUE (root, path))"
+        )
+        db.execute(f"CREATE VIRTUAL TABLE words USING fts5({', '.join(COLUMNS)}, tokenize = '{TOKENIZER}')")
+
+    def _replace(self) -> None:
+        """Another version's file, or another program's: start a new one, no questions."""
+        self._drop_connections()
+        try:
+            _remove_database(self.path)
+            self._db = self._open_waiting()
+        except Exception as error:
+            self._failed(error, "replaced", self._generation)
+
+    # --- when something goes wrong -------------------------------------------------
+
+    def _failed(self, error: BaseException, doing: str, generation: int) -> None:
+        """Rebuild a damaged file; do without one that cannot be used now, for this run.
+
+        ``generation``: the file the error came from; dealt with already if it is not the current one.
+        """
+        with self._lock, self._read_lock:
+            if generation != self._generation:
+                return
+            if isinstance(error, _NotOurs):
+                self._replace()
+            elif _is_damage(error):
+                self._rebuild(safe_error(error))
+            else:
+                self._switch_off(
+                    f"full-text index not {doing} ({safe_error(error)}); words match titles, providers, "
+                    "topics and authors only this time"
+                )
+
+    def _rebuild(self, reason: str) -> None:
+        self._drop_connections()
+        aside = self.path.with_name(self.path.name + ".damaged")
+        try:
+            _remove_database(aside)
+            if self.path.exists():
+                os.replace(self.path, aside)
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(f"{self.path}-wal", f"{aside}-wal")
+            _remove_database(self.path)
+            self._db = self._open_waiting()
+        except Exception as error:
+            self._switch_off(
+                f"full-text index damaged ({reason}) and cannot be rebuilt ({safe_error(error)}); "
+                "words match titles, providers, topics and authors only this time"
+            )
+            return
+        self.warnings.append(f"full-text index damaged ({reason}): moved aside to {aside.name} and rebuilt")
+
+    def _switch_off(self, warning: str) -> None:
+        self._drop_connections()
+        self.warnings.append(warning)
+
+    def _drop_connections(self) -> None:
+        self._generation += 1
+        self._version += 1
+        self._reader_roots.clear()
+        for db in (self._db, self._reader):
+            if db is not None:
+                with contextlib.suppress(Exception):
+                    db.close()
+        self._db = self._reader = None
+
+    # --- keeping it in step ---------------------------------------------------------
+
+    def sync(
+        self,
+        root: Path,
+        stamps: Mapping[str, Sequence[int]] | Iterable[tuple[str, Sequence[int]]],
+        read: Callable[[str], Article | None],
+        cancelled: threading.Event | None = None,
+        *,
+        workers: int = 1,
+    ) -> int:
+        """Bring the index of one library folder in step with its files: ``stamps`` is every file
+        to index (relative path -> its stamp), ``read`` reads one (``article_reader``).
+
+        Files whose stamp changed (or that are new) are read and indexed again, the
+        others left alone; files not in ``stamps`` are forgotten. With ``workers`` > 1
+        and many files, they are read in that many processes (``read`` must then be
+        picklable, else they are read here). Returns how many files were indexed or
+        forgotten; stops between batches once ``cancelled`` is set.
+        """
+        wanted = {path: tuple(stamp) for path, stamp in (stamps.items() if isinstance(stamps, Mapping) else stamps)}
+        done = 0
+        for _ in range(3):  # after a rebuild, from the start (the file is empty)
+            if self._db is None:
+                return done
+            try:
+                return done + self._sync(Path(root), wanted, read, cancelled, workers)
+            except _Restart as restart:
+                done += restart.args[0] if restart.args else 0
+        return done
+
+    def _sync(
+        self,
+        root: Path,
+        wanted: dict[str, tuple[int, ...]],
+        read: Callable[[str], Article | None],
+        cancelled: threading.Event | None,
+        workers: int,
+    ) -> int:
+        with self._lock:
+            generation = self._generation
+            try:
+                db = self._require(generation)
+                root_id = self._root_id(db, root)
+                known = {
+                    _name(path): (rowid, (size, mtime, ctime, inode))
+                    for rowid, path, size, mtime, ctime, inode in db.execute(
+                        "SELECT id, path, size, mtime_ns, ctime_ns, inode FROM files WHERE root=?", (root_id,)
+                    )
+                }
+            except _Restart:
+                raise
+            except Exception as error:
+                self._failed(error, "read", generation)
+                raise _Restart(0) from None
+        gone = [rowid for path, (rowid, _) in known.items() if path not in wanted]
+        changed = sorted(path for path, stamp in wanted.items() if (path not in known or known[path][1] != stamp))
+        done = 0
+        for start in range(0, len(gone), _DELETE_BATCH):
+            self._write(generation, lambda db, rows=gone[start : start + _DELETE_BATCH]: _forget(db, rows), done)
+            done += len(gone[start : start + _DELETE_BATCH])
+            if cancelled is not None and cancelled.is_set():
+                return done
+        for paths, columns in _columns_in_batches(changed, read, workers, cancelled):
+            rows = [
+                (path, wanted[path], found, known[path][0] if path in known else None)
+                for path, found in zip(paths, columns, strict=True)
+            ]
+            self._write(generation, lambda db, rows=rows: _index(db, root_id, rows), done)
+            done += len(rows)
+            if cancelled is not None and cancelled.is_set():
+                return done
+        self._write(generation, lambda db: self._synced(db, root_id), done, quiet=True)
+        return done
+
+    def _write(
+        self, generation: int, change: Callable[[sqlite3.Connection], None], done: int, *, quiet: bool = False
+    ) -> None:
+        """One transaction; the index rebuilt or switched off (and this sync restarted or ended) if it fails."""
+        with self._lock:
+            db = self._require(generation, done)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    change(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    _rollback(db)
+                    raise
+            except Exception as error:
+                self._failed(error, "written", generation)
+                raise _Restart(done) from None
+            if not quiet:
+                self._version += 1
+
+    def _require(self, generation: int, done: int = 0) -> sqlite3.Connection:
+        db = self._db
+        if db is None or generation != self._generation:
+            raise _Restart(done)
+        return db
+
+    def _root_id(self, db: sqlite3.Connection, root: Path) -> int:
+        folder = _stored(str(root))
+        row = db.execute("SELECT id FROM roots WHERE folder=?", (folder,)).fetchone()
+        if row is None:
+            db.execute("INSERT OR IGNORE INTO roots (folder) VALUES (?)", (folder,))
+            row = db.execute("SELECT id FROM roots WHERE folder=?", (folder,)).fetchone()
+        if not isinstance(row[0], int):
+            raise ValueError("a library's id is not a number")
+        return row[0]
+
+    def _synced(self, db: sqlite3.Connection, root_id: int) -> None:
+        """Note the folder as in step now; forget folders not seen for a while (their files stay out of every answer anyway)."""
+        now = time.time()
+        db.execute("UPDATE roots SET synced=? WHERE id=?", (now, root_id))
+        row = db.execute("SELECT value FROM meta WHERE key='pruned'").fetchone()
+        if row is not None and isinstance(row[0], (int, float)) and 0 <= now - row[0] < _PRUNE_EVERY_S:
+            return
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (now,))
+        old = now - LIBRARY_MAX_AGE_DAYS * 86400
+        for (stale,) in db.execute(
+            "SELECT id FROM roots WHERE id != ? AND (synced IS NULL OR synced < ?)", (root_id, old)
+        ).fetchall():
+            db.execute("DELETE FROM words WHERE rowid IN (SELECT id FROM files WHERE root=?)", (stale,))
+            db.execute("DELETE FROM files WHERE root=?", (stale,))
+            db.execute("DELETE FROM roots WHERE id=?", (stale,))
+
+    # --- asking it -----------------------------------------------------------------
+
+    def match(self, root: Path, query: str) -> list[str] | None:
+        """The paths (relative to ``root``) of the files an FTS5 query matches; None when the
+        index cannot answer (unavailable, busy, just found damaged). A query FTS5 cannot
+        read matches nothing (``fts_query`` makes none)."""
+        failure: Exception | None = None
+        with self._read_lock:
+            if self._db is None:
+                return None
+            generation = self._generation
+            try:
+                reader = self._reader_connection()
+                root_id = self._reader_roots.get(str(root))
+                if root_id is None:
+                    row = reader.execute("SELECT id FROM roots WHERE folder=?", (_stored(str(root)),)).fetchone()
+                    if row is None:
+                        return []
+                    root_id = self._reader_roots[str(root)] = row[0]
+                # CROSS JOIN: the match first, then each row's file by its id. Left to
+                # itself SQLite runs the match once per file of the folder (100 times slower).
+                rows = reader.execute(
+                    "SELECT files.path FROM words CROSS JOIN files ON files.id = words.rowid "
+                    "WHERE words MATCH ? AND files.root = ?",
+                    (query, root_id),
+                ).fetchall()
+                return [path if path.__class__ is str else _name(path) for path in map(itemgetter(0), rows)]
+            except sqlite3.OperationalError as error:
+                # A plain SQL error here is about the query (FTS5 read it otherwise than
+                # meant): it matches nothing. A missing table is a damaged file.
+                if (getattr(error, "sqlite_errorcode", 1) & 0xFF) == _SQLITE_ERROR and "no such" not in str(error):
+                    return []
+                failure = error
+            except Exception as error:
+                failure = error
+        if _is_damage(failure):
+            self._failed(failure, "read", generation)
+        return None
+
+    def _reader_connection(self) -> sqlite3.Connection:
+        if self._reader is None:
+            reader = self._connect()
+            reader.execute("PRAGMA query_only=1")
+            self._reader = reader
+        return self._reader
+
+
+def _forget(db: sqlite3.Connection, rowids: Sequence[int]) -> None:
+    db.executemany("DELETE FROM words WHERE rowid=?", ((rowid,) for rowid in rowids))
+    db.executemany("DELETE FROM files WHERE id=?", ((rowid,) for rowid in rowids))
+
+
+_INSERT_WORDS = f"INSERT INTO words (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
+
+
+def _index(db: sqlite3.Connection, root_id: int, rows: Iterable[tuple]) -> None:
+    for path, stamp, columns, rowid in rows:
+        if rowid is None:
+            rowid = db.execute(
+                "INSERT INTO files (root, path, size, mtime_ns, ctime_ns, inode) VALUES (?, ?, ?, ?, ?, ?)",
+                (root_id, _stored(path), *stamp),
+            ).lastrowid
+        else:
+            db.execute("DELETE FROM words WHERE rowid=?", (rowid,))
+            db.execute("UPDATE files SET size=?, mtime_ns=?, ctime_ns=?, inode=? WHERE id=?", (*stamp, rowid))
+        if columns is not None:  # an unreadable file keeps its stamp, so it is not read again until it changes
+            db.execute(_INSERT_WORDS, (rowid, *columns))
+
+
+def _stored(name: str) -> str | bytes:
+    """A name as SQLite takes it: itself, or its UTF-8 bytes with the surrogates passed through (not UTF-8)."""
+    if name.isascii():
+        return name
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogatepass")
+    return name
+
+
+def _name(value: bytes | str) -> str:
+    if isinstance(value, str):
+        return value
+    return bytes(value).decode("utf-8", "surrogatepass")
+
+
+def _columns_in_batches(
+    paths: Sequence[str],
+    read: Callable[[str], Article | None],
+    workers: int,
+    cancelled: threading.Event | None,
+) -> Iterator[tuple[Sequence[str], list[tuple[str, ...] | None]]]:
+    """(paths, their ``index_columns``) a batch at a time, in order: read here, or in processes for many files."""
+    batches = [paths[start : start + BATCH_FILES] for start in range(0, len(paths), BATCH_FILES)]
+    if workers <= 1 or len(paths) < PARALLEL_FROM:
+        for batch in batches:
+            if cancelled is not None and cancelled.is_set():
+                return
+            yield batch, read_columns(read, batch)
+        return
+    pool = _start_pool(workers)
+    if pool is None:
+        yield from _columns_in_batches(paths, read, 1, cancelled)
+        return
+    try:
+        queued = deque(batches)
+        waiting: deque = deque()  # (batch, its future or None): a few ahead, so results do not pile up
+        while queued or waiting:
+            while queued and len(waiting) < 2 * workers:
+                batch = queued.popleft()
+                try:
+                    waiting.append((batch, pool.submit(read_columns, read, batch)))
+                except Exception:  # the pool broke
+                    waiting.append((batch, None))
+            if cancelled is not None and cancelled.is_set():
+                return
+            batch, future = waiting.popleft()
+            found = None
+            if future is not None:
+                try:
+                    found = future.result()
+                except Exception:  # a process died, or ``read`` cannot travel to one: read here
+                    found = None
+            yield batch, found if found is not None else read_columns(read, batch)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .folder_loader import start_parsing_process
+
+    try:
+        # "spawn": the app has threads running, and forking a threaded process is unsafe.
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_parsing_process,
+            initargs=(os.getpid(),),
+        )
+    except OSError:
+        return None
+
+
+# --- answering SearchIndex (query.FullText) ----------------------------------------------
+
+# Threads where an answer may take its time (the index's own, the one computing answers):
+# there a word is answered at once; anywhere else (the UI thread) it is answered later.
+_may_wait = threading.local()
+KEEP_ANSWERS = 256  # answers kept per lookup: the words of the last searches, saved searches included
+_PENDING = 32  # words asked for while the last ones were being answered: the newest this many are answered
+
+
+class _Answers:
+    """Answers to words, kept (the newest ``KEEP_ANSWERS``) until ``forget``.
+
+    ``find(terms)`` gives the answers (a word left out has none now). In the
+    foreground (``reader list``), or in a thread that may wait, a word is found
+    when asked. In the background (the app's UI thread), asking starts finding
+    it in a thread and answers None (not yet); ``on_done`` is called once
+    answers are in, and the next ask has them.
+    """
+
+    def __init__(
+        self,
+        find: Callable[[list[Text]], dict[Text, Collection[str]]],
+        *,
+        background: bool,
+        on_done: Callable[[], None] | None,
+    ) -> None:
+        self.find = find
+        self.background = background
+        self.on_done = on_done
+        self.closed = threading.Event()
+        self._found: OrderedDict[Text, Collection[str]] = OrderedDict()
+        self._wanted: dict[Text, None] = {}
+        self._lock = threading.Lock()
+        self._running = False
+        self._generation = 0
+
+    def forget(self) -> None:
+        with self._lock:
+            self._found.clear()
+            self._generation += 1
+
+    def get(self, term: Text) -> Collection[str] | None:
+        with self._lock:
+            found = self._found.get(term)
+            if found is not None:
+                self._found.move_to_end(term)
+                return found
+            if self.background and not getattr(_may_wait, "value", False):
+                self._wanted[term] = None
+                if not self._running:
+                    self._running = True
+                    threading.Thread(target=self._find_while_wanted, name="full-text answers", daemon=True).start()
+                return None
+            generation = self._generation
+        answers = self.find([term])
+        self._keep(answers, generation)
+        return answers.get(term)
+
+    def _keep(self, answers: dict[Text, Collection[str]], generation: int) -> bool:
+        with self._lock:
+            if generation != self._generation:
+                return False  # the files changed while finding: asked again, found again
+            for term, found in answers.items():
+                self._found[term] = found
+                self._found.move_to_end(term)
+            while len(self._found) > KEEP_ANSWERS:
+                self._found.popitem(last=False)
+            return True
+
+    def _find_while_wanted(self) -> None:
+        _may_wait.value = True
+        while not self.closed.is_set():
+            with self._lock:
+                terms = list(self._wanted)[-_PENDING:]
+                self._wanted.clear()
+                generation = self._generation
+                if not terms:
+                    self._running = False
+                    return
+            try:
+                answers = self.find(terms)
+            except Exception:  # never a traceback for a search: the words stay answered from memory
+                answers = {}
+            if self.closed.is_set():
+                return
+            if answers and self._keep(answers, generation) and self.on_done is not None:
+                self.on_done()
+
+
+class IndexLookup:
+    """One library's words, as ``query.SearchIndex`` asks for them (``query.FullText``): from a FullTextIndex.
+
+    Answers are kept until ``refresh`` (after a sync): a word typed again, or a
+    saved search counted again, costs nothing.
+    """
+
+    def __init__(
+        self,
+        index: FullTextIndex,
+        root: Path,
+        *,
+        background: bool = False,
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        self.index = index
+        self.root = Path(root)
+        self._answers = _Answers(self._find, background=background, on_done=on_done)
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def refresh(self) -> None:
+        """The index changed: every answer is found again."""
+        self._answers.forget()
+        self._version += 1
+
+    def close(self) -> None:
+        self._answers.closed.set()
+
+    def __call__(self, term: Text) -> Collection[str] | None:
+        return self._answers.get(term)
+
+    def _find(self, terms: list[Text]) -> dict[Text, Collection[str]]:
+        answers = {}
+        for term in terms:
+            found = self.index.match(self.root, fts_query(term, BODY_COLUMNS if term.body else WORD_COLUMNS))
+            if found is not None:
+                answers[term] = found
+        return answers
+
+
+class FileScan:
+    """Without the index: ``in:body`` words looked for in the files' excerpts and bodies, all read
+    again for each new word (the words asked for at once share one reading); other words are
+    left to the in-memory index."""
+
+    def __init__(
+        self,
+        root: Path,
+        paths: Sequence[str],
+        read: Callable[[str], Article | None],
+        *,
+        background: bool = False,
+        on_done: Callable[[], None] | None = None,
+        workers: int = 1,
+    ) -> None:
+        self.root = Path(root)
+        self.read = read
+        self.workers = workers
+        self._paths = list(paths)
+        self._answers = _Answers(self._scan, background=background, on_done=on_done)
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def use_paths(self, paths: Sequence[str]) -> None:
+        """The library changed: these files now, and every answer found again."""
+        self._paths = list(paths)
+        self._answers.forget()
+        self._version += 1
+
+    def close(self) -> None:
+        self._answers.closed.set()
+
+    def __call__(self, term: Text) -> Collection[str] | None:
+        if not term.body:
+            return ()
+        return self._answers.get(term)
+
+    def _scan(self, terms: list[Text]) -> dict[Text, Collection[str]]:
+        found: dict[Text, list[str]] = {term: [] for term in terms}
+        closed = self._answers.closed
+        for batch, columns in _columns_in_batches(self._paths, self.read, self.workers, closed):
+            for path, column in zip(batch, columns, strict=True):
+                if column is None:
+                    continue
+                excerpt, body = f" {column[1]} ", f" {column[5]} "
+                for term in terms:
+                    if found_in(term, excerpt) or found_in(term, body):
+                        found[term].append(path)
+        if closed.is_set():
+            return {}
+        return {term: frozenset(matched) for term, matched in found.items()}
+
+
+# --- the app's side --------------------------------------------------------------------
+
+
+class LiveFullText:
+    """The full-text search of one library folder in the app: the index opened, and brought in
+    step with each complete library it is given, in a thread of its own, never the UI's.
+
+    ``follow(library)`` makes the library's SearchIndex ask it (right away: what the
+    index held from the last run answers until the sync is done). A word asked for
+    on the UI thread is answered later, in a thread (a common word is tens of
+    thousands of rows at 100,000 articles, tens of milliseconds): the in-memory
+    index answers meanwhile. ``on_change(library)`` is called, in a thread that may
+    wait for answers, with the newest library once they may have changed (answers
+    found, a sync that changed the index), so the screen can show its search again;
+    ``on_warning`` with each line to show, once.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        names: FieldNames | None = None,
+        *,
+        index_path: Path | None = None,
+        use_index: bool = True,
+        on_change: Callable[[Library], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.names = names
+        self.index_path = index_path
+        self.use_index = use_index
+        self.on_change = on_change
+        self.on_warning = on_warning
+        # One process reads files beside the thread that writes: the other core stays the UI's.
+        self.workers = workers if workers is not None else max(1, (os.cpu_count() or 2) - 1)
+        self._read = article_reader(self.root, names)
+        self._answer: IndexLookup | FileScan | None = None
+        self._switched = 0
+        self._library: Library | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._index: FullTextIndex | None = None
+        self.synced = threading.Event()  # set after each sync (tests wait for it)
+
+    # query.FullText: what the SearchIndex of each followed library asks
+    @property
+    def version(self) -> tuple[int, int]:
+        answer = self._answer
+        return (self._switched, answer.version if answer is not None else 0)
+
+    def __call__(self, term: Text) -> Collection[str] | None:
+        answer = self._answer
+        return answer(term) if answer is not None else None
+
+    def follow(self, library: Library) -> None:
+        """Search this library (the newest, complete) with the index, and bring the index in step with it."""
+        library.search_index.use_full_text(self)
+        with self._lock:
+            self._library = library
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="full-text index", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop: a sync ends after the batch it is writing (the next start goes on from there)."""
+        self._stop.set()
+        self._wake.set()
+        answer = self._answer
+        if answer is not None:
+            answer.close()
+        index = self._index
+        if index is not None:
+            index.close()
+
+    def _run(self) -> None:
+        _may_wait.value = True
+        try:
+            self._open()
+            while not self._stop.is_set():
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
+                with self._lock:
+                    library = self._library
+                if library is not None:
+                    self._sync(library)
+                self.synced.set()
+        except Exception as error:  # the folder vanished, the disk failed: search goes on in memory
+            self._warn(f"full-text index stopped: {safe_error(error)}")
+
+    def _open(self) -> None:
+        if self.use_index:
+            signature = "" if self.names is None else _signature(self.names)
+            self._index = FullTextIndex(self.index_path or default_index_path(signature))
+            self._take_warnings()
+        if self._index is not None and self._index.available:
+            self._switch(IndexLookup(self._index, self.root, background=True, on_done=self._changed))
+
+    def _sync(self, library: Library) -> None:
+        paths = article_paths(library.articles)
+        index = self._index
+        if index is None or not index.available:
+            self._scan_files(paths)
+            return
+        stamps = file_stamps(self.root, set(paths))
+        changed = index.sync(self.root, stamps, self._read, self._stop, workers=self.workers)
+        self._take_warnings()
+        if not index.available:  # switched off while syncing (a full disk): in:body reads the files
+            self._scan_files(paths)
+            changed = 1
+        elif changed and isinstance(self._answer, IndexLookup):
+            self._answer.refresh()
+        if changed and not self._stop.is_set():
+            self._changed()
+
+    def _scan_files(self, paths: Sequence[str]) -> None:
+        answer = self._answer
+        if isinstance(answer, FileScan):
+            answer.use_paths(paths)
+        else:
+            self._switch(
+                FileScan(self.root, paths, self._read, background=True, on_done=self._changed, workers=self.workers)
+            )
+
+    def _switch(self, answer: IndexLookup | FileScan) -> None:
+        previous, self._answer = self._answer, answer
+        self._switched += 1
+        if previous is not None:
+            previous.close()
+
+    def _changed(self) -> None:
+        if self.on_change is None or self._stop.is_set():
+            return
+        with self._lock:
+            library = self._library
+        if library is not None:
+            self.on_change(library)
+
+    def _take_warnings(self) -> None:
+        if self._index is not None:
+            for warning in self._index.take_warnings():
+                self._warn(warning)
+
+    def _warn(self, text: str) -> None:
+        if self.on_warning is not None:
+            self.on_warning(text)
+
+
+def _signature(names: FieldNames) -> str:
+    from .fields import DEFAULT_FIELDS
+
+    return "" if names == DEFAULT_FIELDS else names.signature()
+
+
+# --- reader list --query ---------------------------------------------------------------
+
+
+def cli_full_text(
+    root: Path,
+    library: Library,
+    query: Query,
+    names: FieldNames | None = None,
+    *,
+    use_index: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> FileScan | IndexLookup | None:
+    """What ``reader list --query`` searches words with, besides the list's fields: the index,
+    brought in step first (a warm one reads nothing), else the files for ``in:body``.
+    None when the query has no words. Warnings go to ``say``."""
+    if not query.has_words:
+        return None
+    root = Path(root)
+    read = article_reader(root, names)
+    workers = max(1, os.cpu_count() or 1)
+    paths = article_paths(library.articles)
+    if use_index:
+        index = FullTextIndex(default_index_path("" if names is None else _signature(names)))
+        stamps = file_stamps(root, set(paths))
+        index.sync(root, stamps, read, workers=workers)
+        for warning in index.take_warnings():
+            if say is not None:
+                say(warning)
+        if index.available:
+            return IndexLookup(index, root)
+        index.close()
+    return FileScan(root, paths, read, workers=workers)
