@@ -319,12 +319,12 @@ class LoadedRecords:
 
     def stamp(self, path: str) -> tuple[int, int, int, int] | None:
         """The size, mtime, ctime and inode the file had when its record was made."""
-        stamp = self._stamps.get(path)
-        if stamp is None and self._base is not None:
+        if self._base is not None:  # (its articles' paths and the dicts' are never the same)
             index = self._index().get(path)
             if index is not None:
-                return self._base.stamp(index)
-        return stamp
+                size, mtime, ctime, inode = self._base.stamps
+                return (size[index], mtime[index], ctime[index], inode[index])
+        return self._stamps.get(path)
 
     def problem(self, path: str) -> Record | None:
         return self._problems.get(path)
