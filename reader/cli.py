@@ -35,7 +35,7 @@ from .feeds import feeds_folder, feeds_folder_has_articles
 from .feeds_cli import add_feeds_options, add_fetch_options, feeds_command, fetch_command
 from .folder_loader import FolderLoader
 from .library import ALL, Library, Node, SortKey
-from .model import Article, name_key
+from .model import Article, ArticleSummary, name_key
 from .serve import add_serve_options, serve
 from .state import ReadingState, StateError, StateImportError, StateStore, default_state_path
 from .text import counted, escape_line, escape_name, fit, safe_error
@@ -112,6 +112,11 @@ def _add_list_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--json", action="store_true", help="a JSON array, one object per article (with read, starred, first_seen)"
+    )
+    parser.add_argument(
+        "--body",
+        action="store_true",
+        help="with --json: also what only the file holds (excerpt, body, links, related stories), read from each file",
     )
 
 
@@ -298,6 +303,9 @@ def load(root: Path, use_cache: bool, config: Config | None = None) -> Library:
 
 
 def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
+    if args.body and not args.json:
+        say("--body goes with --json (the table shows no bodies)")
+        return EXIT_USAGE
     library = load(root, config.cache and not args.no_cache, config)
     if library.errors:  # never a silent gap in a listing: said on stderr, whatever the output format
         say(f"{counted(len(library.errors), 'file')} could not be read (reader check names them)")
@@ -313,11 +321,11 @@ def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
             except StateError as error:
                 say(str(error))
                 return EXIT_REJECTED
-    summaries = library.articles
+    summaries, ids = library.articles, library.ids()
     if args.unread:
-        indexes = [i for i in indexes if summaries[i].id not in state.read]
+        indexes = [i for i in indexes if ids[i] not in state.read]
     if args.starred:
-        indexes = [i for i in indexes if summaries[i].id in state.starred]
+        indexes = [i for i in indexes if ids[i] in state.starred]
     if args.query is not None:
         from .fulltext import cli_full_text
         from .query import filter_indexes
@@ -328,9 +336,14 @@ def list_articles(args: argparse.Namespace, config: Config, root: Path) -> int:
     total = len(indexes)
     if args.limit is not None:
         indexes = indexes[: args.limit]
-    if args.json:
-        articles = [library.article(i) for i in indexes]
+    if args.json and args.body:
+        from .folder_loader import read_articles
+
+        articles = read_articles(root, [summaries[i].path for i in indexes], config.fields)
         print_json([article_json(a, library, state) for a in articles if a is not None])
+    elif args.json:
+        # What the cache holds for every article: as fast as the table, no file opened.
+        print_json([summary_json(summaries[i], state) for i in indexes])
     else:
         print_table([summaries[i] for i in indexes], total)
     return EXIT_OK
@@ -415,13 +428,13 @@ def json_path(path: str) -> str:
     return path
 
 
-def article_json(article: Article, library: Library, state: ReadingState) -> dict:
+def summary_json(article: ArticleSummary | Article, state: ReadingState) -> dict:
+    """What ``reader list --json`` says of every article: the list's fields and the reading state."""
     first_seen = state.first_seen(article.id)
     row = {
         "id": json_path(article.id),
         "path": json_path(article.path),
         "title": article.title,
-        "excerpt": article.excerpt,
         "category": article.category,
         "type": article.type,
         "quality": article.quality,
@@ -435,10 +448,21 @@ def article_json(article: Article, library: Library, state: ReadingState) -> dic
         "topics": list(article.topics),
         "authors": list(article.authors),
         "url": article.url,
-        "web_url": article.web_url,
-        "original_url": article.original_url,
-        "body": article.body,
-        "related": [
+    }
+    if row["path"] != article.path:
+        row["path_escaped"] = True
+    return row
+
+
+def article_json(article: Article, library: Library, state: ReadingState) -> dict:
+    """``summary_json`` and what only the file holds (``--body``)."""
+    row = summary_json(article, state)
+    row.update(
+        excerpt=article.excerpt,
+        web_url=article.web_url,
+        original_url=article.original_url,
+        body=article.body,
+        related=[
             {
                 "title": story.title,
                 "url": story.url,
@@ -449,9 +473,7 @@ def article_json(article: Article, library: Library, state: ReadingState) -> dic
             }
             for story in article.related
         ],
-    }
-    if row["path"] != article.path:
-        row["path_escaped"] = True
+    )
     return row
 
 

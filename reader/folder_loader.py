@@ -69,7 +69,9 @@ PARALLEL_FROM = 2_000  # fewer files parse faster in-process than processes star
 # time has passed: a few snapshots in all, not one per chunk, since each
 # costs a pass over everything loaded so far.
 SNAPSHOT_EVERY_S = 1.0
-SAVE_EVERY_S = 60.0  # the library written whole to the cache, after the watcher's changes
+SAVE_EVERY_S = 60.0
+READ_PARALLEL_FROM = 200  # full articles read in processes from this many (reader list --json --body)
+READ_CHUNK = 100  # the library written whole to the cache, after the watcher's changes
 _ARTICLE = int(ARTICLE)  # the plain int: compared once per record
 # How often a parsing process checks that the process that started it is still there.
 PARENT_CHECK_S = 0.25
@@ -130,6 +132,40 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)  # no clean-up: there is nobody left to hand results to
 
     threading.Thread(target=watch, name="watch the loading process", daemon=True).start()
+
+
+def read_files(root: Path, paths: Sequence[str], names: FieldNames = DEFAULT_FIELDS) -> list[Article | None]:
+    """Read some files as full Articles (None for one that no longer reads as one). Runs in a worker process."""
+    return [outcome if isinstance(outcome, Article) else None for outcome in (load_file(root, p, names) for p in paths)]
+
+
+def read_articles(
+    root: Path, paths: Sequence[str], names: FieldNames = DEFAULT_FIELDS, workers: int | None = None
+) -> list[Article | None]:
+    """Full Articles of many files, in the order given, read by parsing processes when there are many
+    (``reader list --json --body``: the YAML of every file is the cost, and it does not share a core)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 2 or len(paths) < READ_PARALLEL_FROM:
+        return read_files(root, paths, names)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [paths[start : start + READ_CHUNK] for start in range(0, len(paths), READ_CHUNK)]
+    restore = _exit_on_sigterm()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_parsing_process,
+            initargs=(os.getpid(),),
+        ) as pool:
+            futures = [pool.submit(read_files, root, chunk, names) for chunk in chunks]
+            return [article for future in futures for article in future.result()]
+    except OSError:  # no processes here: read them in this one
+        return read_files(root, paths, names)
+    finally:
+        if restore is not None:
+            restore()
 
 
 def parse_files(root: Path, entries: Sequence[FileEntry], names: FieldNames = DEFAULT_FIELDS) -> list[Record]:

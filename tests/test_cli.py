@@ -226,7 +226,7 @@ def test_list_by_date_puts_undated_last(capsys, library):
 
 
 def test_list_json_fields(capsys, library):
-    code, out, _ = run(capsys, "list", str(library), "--json", "--topic", "AI", "--sort", "quality")
+    code, out, _ = run(capsys, "list", str(library), "--json", "--body", "--topic", "AI", "--sort", "quality")
     assert code == EXIT_OK
     rows = json.loads(out)
     assert [row["title"] for row in rows] == ["AI one", "AI two", "Undated AI"]
@@ -270,6 +270,39 @@ def test_list_json_fields(capsys, library):
     assert undated["id"] == undated["path"] == "2021/07/undated.markdown"
 
 
+def test_list_json_without_body_opens_no_file_and_says_the_same(capsys, library, monkeypatch):
+    _, with_body, _ = run(capsys, "list", str(library), "--json", "--body", "--sort", "date")
+    from reader import folder_loader, loading
+
+    monkeypatch.setattr(loading, "load_file", lambda *a, **k: pytest.fail("a file was read"))
+    monkeypatch.setattr(folder_loader, "load_file", lambda *a, **k: pytest.fail("a file was read"))
+    code, out, _ = run(capsys, "list", str(library), "--json", "--sort", "date")
+    assert code == EXIT_OK
+    full, rows = json.loads(with_body), json.loads(out)
+    assert [row["id"] for row in rows] == [row["id"] for row in full]
+    for row, whole in zip(rows, full, strict=True):
+        assert "body" not in row and "related" not in row and "excerpt" not in row
+        assert row == {key: value for key, value in whole.items() if key in row}  # the same values, fewer keys
+        assert {"body", "excerpt", "related", "web_url", "original_url"} <= set(whole)
+
+
+def test_list_body_without_json_is_a_usage_error(capsys, library):
+    code, _, err = run(capsys, "list", str(library), "--body")
+    assert code == 2 and "--body goes with --json" in err
+
+
+def test_list_json_body_in_parallel_processes_gives_what_one_process_gives(tmp_path):
+    from reader.folder_loader import read_articles
+    from reader.loading import load_file
+
+    root = tmp_path / "lib"
+    for n in range(260):
+        write_article(root, f"{n:03d}.md", front_matter(title=f'"Story {n}"', quality=n % 100) + f"Body {n}.\n")
+    paths = [f"{n:03d}.md" for n in range(260)] + ["missing.md"]
+    articles = read_articles(root, paths, workers=2)
+    assert articles[:-1] == [load_file(root, path) for path in paths[:-1]] and articles[-1] is None
+
+
 def test_list_json_heat_minus_one_is_null_and_drafts_say_so(capsys, library):
     _, out, _ = run(capsys, "list", str(library), "--json", "--topic", "Space")
     (row,) = json.loads(out)
@@ -279,7 +312,7 @@ def test_list_json_heat_minus_one_is_null_and_drafts_say_so(capsys, library):
 
 
 def test_list_json_types_and_formats_on_the_sample(capsys):
-    code, out, _ = run(capsys, "list", str(SAMPLE), "--json", "--no-cache")
+    code, out, _ = run(capsys, "list", str(SAMPLE), "--json", "--body", "--no-cache")
     assert code == EXIT_OK
     rows = json.loads(out)
     assert len(rows) >= 40
