@@ -54,7 +54,7 @@ from .cache import (
 )
 from .fields import DEFAULT_FIELDS, FieldNames
 from .library import Library
-from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk
+from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk, walk_against
 from .model import Article, ArticleSummary, LoadError
 from .snapshot import Snapshot, SnapshotDamaged, decode, encode
 from .text import safe_error
@@ -337,6 +337,7 @@ class LoadedRecords:
         # columns, out of the dicts above, until something changes.
         self._base: Snapshot | None = None
         self._base_index: dict[str, int] | None = None
+        self._walked: tuple[dict[str, int], bytearray] | None = None  # the snapshot's files the last walk found
 
     def __len__(self) -> int:
         return len(self._stamps) + (len(self._base.library) if self._base is not None else 0)
@@ -390,6 +391,27 @@ class LoadedRecords:
                 if path not in kept
             )
         return others
+
+    def walk(self, root: Path) -> Iterator[FileEntry | LoadError | Skipped]:
+        """What a walk of the folder finds; from a snapshot, less the files it has as they are."""
+        if self._base is None:
+            self._walked = None
+            return walk(root)
+        index, seen = self._index(), bytearray(len(self._base.library))
+        # Kept apart from the snapshot: a change found half-way unpacks it, and the walk goes on.
+        self._walked = (index, seen)
+        return walk_against(root, index, self._base.stamps, seen)
+
+    def not_seen(self, seen: set[str]) -> list[str]:
+        """Every path neither in ``seen`` nor found unchanged by the last ``walk``: the deleted files."""
+        if self._walked is None:
+            return [path for path in self.paths() if path not in seen]
+        index, found = self._walked
+        return [
+            path
+            for path in self.paths()
+            if path not in seen and ((position := index.get(path)) is None or not found[position])
+        ]
 
     def _index(self) -> dict[str, int]:
         if self._base_index is None:
@@ -550,7 +572,7 @@ class FolderLoader:
             if self.cancelled.is_set():
                 return
             yield LoadProgress(LoadStage.SCANNING)
-            yield from self._update(walk(self.root), covers=None)
+            yield from self._update(self.records.walk(self.root), covers=None)
             if self.cache is not None and not self.cancelled.is_set():
                 self.cache.prune_if_due(keep=self.root)
 
@@ -682,7 +704,7 @@ class FolderLoader:
             if chunk and (to_parse := self._not_in_rows(chunk, progress)):
                 parser.submit(to_parse)
             if covers is None:
-                gone = [path for path in loaded.paths() if path not in seen]
+                gone = loaded.not_seen(seen)
             else:
                 exact, under = set(covers), tuple(f"{c}/" for c in covers)
                 gone = [p for p in loaded.paths() if p not in seen and (p in exact or p.startswith(under))]

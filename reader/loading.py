@@ -10,7 +10,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -126,6 +126,62 @@ def walk(root: Path, under: str = "") -> Iterator[FileEntry | LoadError | Skippe
 
 
 _entry_name = attrgetter("name")
+
+
+def walk_against(
+    root: Path, index: dict[str, int], stamps: Sequence[Sequence[int]], seen: bytearray
+) -> Iterator[FileEntry | LoadError | Skipped]:
+    """``walk``, less the files that are as a snapshot has them: the check of a warm start.
+
+    ``index`` gives each known file's position in ``stamps`` (its size, mtime,
+    ctime and inode columns); ``seen[position]`` is set for each one found,
+    changed or not. Everything else ``walk`` would give is given. The same walk,
+    in one loop: at 100,000 files every call per file shows.
+    """
+    sizes, mtimes, ctimes, inodes = stamps
+    is_regular, find = stat.S_ISREG, index.get
+    stack = [""]
+    while stack:
+        relative_dir = stack.pop()
+        directory = os.path.join(root, relative_dir) if relative_dir else root
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=_entry_name)
+        except OSError as error:
+            yield LoadError(relative_dir or ".", f"cannot list folder: {error.strerror or error}")
+            continue
+        prefix = f"{relative_dir}/" if relative_dir else ""
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            if name[0] == ".":
+                continue
+            relative = prefix + name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(relative)
+                    continue
+            except OSError:
+                pass
+            position = find(relative)
+            if position is None or not name.lower().endswith(_SUFFIX_TUPLE):
+                yield _file_entry(relative, name, entry.stat)
+                continue
+            try:
+                info = entry.stat()
+            except OSError as error:
+                yield LoadError(relative, _os_reason(error))
+                continue
+            seen[position] = 1
+            if (
+                info.st_mtime_ns != mtimes[position]
+                or info.st_size != sizes[position]
+                or info.st_ctime_ns != ctimes[position]
+                or info.st_ino != inodes[position]
+                or not is_regular(info.st_mode)
+            ):
+                yield _file_entry(relative, name, lambda info=info: info)
+        stack.extend(reversed(subdirs))
 
 
 def look_at(root: Path, relative: str) -> FileEntry | LoadError | Skipped:

@@ -230,3 +230,19 @@ def test_loaded_records_from_a_snapshot_unpack_only_on_a_change(root, cache_path
         assert records.stamp(path) is not None and path in records and len(records) == 15
         records.apply([Record(path, 1, 2, 3, 4, ARTICLE, None, "x", "Changed", "", "", "", "", None, None, 1, None, "", None)])
         assert records._base is None and "Changed" in titles(records.snapshot(complete=True))
+
+
+def test_a_change_found_half_way_through_the_check_keeps_every_file_not_yet_walked(root, cache_path, monkeypatch):
+    """The first change unpacks the snapshot while the walk goes on: what it found unchanged before
+    and after must all stay (a walk that forgot them would delete the library)."""
+    from reader import folder_loader
+
+    with FolderLoader(root, ArticleCache(cache_path), workers=1) as loader:
+        expected = titles(loader.load())
+    monkeypatch.setattr(folder_loader, "CHUNK_FILES", 1)  # each changed file is parsed and applied as it is found
+    first = root / "2021" / "01" / "a000.md"  # the first article in walk order
+    first.write_text(article_text(0, title='"Article 0 edited"'))
+    touch_later(first)
+    with FolderLoader(root, ArticleCache(cache_path), workers=1) as loader:
+        _, libraries = run(loader.events(first_screen=False))
+    assert titles(libraries[-1]) == sorted(t if t != "Article 0" else "Article 0 edited" for t in expected)
