@@ -1160,6 +1160,7 @@ class SearchIndex:
         self._leaves: OrderedDict[Term | tuple[str, str, bool], int] = OrderedDict()
         self._marks: tuple[object, dict[str, int]] | None = None
         self._prepared = False
+        self._made: list[ArticleSummary] | None = None  # while prepare runs: every summary, made once
 
     def __len__(self) -> int:
         return self.size
@@ -1171,15 +1172,32 @@ class SearchIndex:
         While it runs, ``filter`` waits for it.
         """
         with self._lock:
-            self._word_index()
-            for field in TEXT_FIELDS:
-                self._field_index(field)
-            self._host_index()
-            for field in NUMBER_FIELDS:
-                self._score_index(field)
-            self._date_index()
-            self._draft_bits()
+            # Columns (columns.ArticleColumns) make a summary per access: made once for every part built here.
+            self._made = self.articles if isinstance(self.articles, list) else list(self.articles)
+            try:
+                self._build_all()
+            finally:
+                self._made = None
             self._prepared = True
+
+    def _rows(self) -> Sequence[ArticleSummary]:
+        """Every article, to build a part from: the summaries prepare made, else the articles as given."""
+        return self._made if self._made is not None else self.articles
+
+    def _column(self, name: str):
+        """A column of ``columns.ArticleColumns``, when the articles are those (None otherwise)."""
+        return getattr(self.articles, name, None) if not isinstance(self.articles, list) else None
+
+    def _build_all(self) -> None:
+        """Every part (each is otherwise built on first use)."""
+        self._word_index()
+        for field in TEXT_FIELDS:
+            self._field_index(field)
+        self._host_index()
+        for field in NUMBER_FIELDS:
+            self._score_index(field)
+        self._date_index()
+        self._draft_bits()
 
     @property
     def ready(self) -> bool:
@@ -1294,7 +1312,7 @@ class SearchIndex:
         starts = array("q")
         position = 0
         excerpts = self._excerpts
-        for index, summary in enumerate(self.articles):
+        for index, summary in enumerate(self._rows()):
             values = [_padded(summary.title)]
             for name in (summary.provider.label, *summary.topics, *getattr(summary, "authors", ())):
                 value = known.get(name)
@@ -1391,7 +1409,7 @@ class SearchIndex:
         if index is None:
             index = {}
             known: dict[str, str] = {}
-            for position, summary in enumerate(self.articles):
+            for position, summary in enumerate(self._rows()):
                 seen = set()
                 for name in _field_values(summary, field):
                     value = known.get(name)
@@ -1411,7 +1429,7 @@ class SearchIndex:
     def _host_index(self) -> dict[str, array]:
         if self._hosts is None:
             hosts: dict[str, array] = {}
-            for position, summary in enumerate(self.articles):
+            for position, summary in enumerate(self._rows()):
                 hosts.setdefault(host_of(summary.url), array("i")).append(position)
             self._hosts = hosts
         return self._hosts
@@ -1427,7 +1445,11 @@ class SearchIndex:
         then one ``bytes.translate``. With 256 distinct values or more, the values themselves."""
         scores = self._scores.get(field)
         if scores is None:
-            values = [getattr(summary, field) for summary in self.articles]
+            column = self._column(field)
+            if column is not None:  # NO_SCORE (-1): none
+                values = [None if value < 0 else value for value in column]
+            else:
+                values = [getattr(summary, field) for summary in self._rows()]
             distinct = sorted({value for value in values if value is not None})
             if len(distinct) < 256:
                 rank = {value: position for position, value in enumerate(distinct, 1)}
@@ -1455,7 +1477,11 @@ class SearchIndex:
     def _date_index(self) -> tuple[array, list[float], bytes]:
         """(the dated articles by publication time, their times in that order, a flag per article: dated)."""
         if self._dates is None:
-            stamps = [s.published_at.timestamp() if s.published_at is not None else None for s in self.articles]
+            dates = self._column("dates")
+            if dates is not None:  # NaN: undated
+                stamps = [None if stamp != stamp else stamp for stamp in dates]
+            else:
+                stamps = [s.published_at.timestamp() if s.published_at is not None else None for s in self._rows()]
             order = array("i", sorted((i for i, s in enumerate(stamps) if s is not None), key=stamps.__getitem__))
             dated = bytearray(self.size)
             deque(map(dated.__setitem__, order, repeat(1)), maxlen=0)
@@ -1485,7 +1511,11 @@ class SearchIndex:
 
     def _draft_bits(self) -> int:
         if self._drafts is None:
-            self._drafts = int.from_bytes(bytes(not s.published for s in self.articles), "little")
+            published = self._column("published")
+            if published is not None:
+                self._drafts = int.from_bytes(published, "little") ^ self._ones
+            else:
+                self._drafts = int.from_bytes(bytes(not s.published for s in self._rows()), "little")
         return self._drafts
 
     def _state_bits(self, name: str, state: Marks) -> int:
@@ -1498,7 +1528,8 @@ class SearchIndex:
         bits = known.get(key)
         if bits is None:
             if self._ids is None:
-                self._ids = [summary.id for summary in self.articles]
+                ids_column = self._column("ids")
+                self._ids = ids_column.tolist() if ids_column is not None else [s.id for s in self._rows()]
             ids: frozenset[str] = getattr(state, key)
             bits = int.from_bytes(bytes(map(ids.__contains__, self._ids)), "little") if ids else 0
             known[key] = bits

@@ -254,7 +254,7 @@ def test_a_folder_of_every_dialect_loads_each_file_once():
 
 
 def list_json(capsys: pytest.CaptureFixture[str], root: Path, *options: str) -> list[dict]:
-    code = main(["list", str(root), "--json", "--no-cache", *options])
+    code = main(["list", str(root), "--json", "--body", "--no-cache", *options])
     out, err = capsys.readouterr()
     assert code == EXIT_OK, err
     return json.loads(out)
