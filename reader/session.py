@@ -270,14 +270,15 @@ class LibrarySession:
             library.view_of(self._query_now())
             self._post(LibraryLoaded(library, live=True, added=added))
             self.saw(library)
-            self._search_full_text(library)
+            self._search_full_text(library, None if rescan else paths)
             for warning in loader.take_warnings():
                 self._post(LoadWarning(warning))
 
-    def _search_full_text(self, library: Library) -> None:
+    def _search_full_text(self, library: Library, changed: set[str] | None = None) -> None:
         """Words find excerpts (and bodies, with in:body) too: the full-text index, brought in step
         with each complete library in a thread of its own; the screen is sent the library again
-        when the answers change (its search is answered here first, not on the UI thread)."""
+        when the answers change (its search is answered here first, not on the UI thread).
+        ``changed``: the files the watcher saw change (None: any may have)."""
         if self._stop.is_set():
             return
         if self._full_text is None:
@@ -290,11 +291,12 @@ class LibrarySession:
             self._full_text = LiveFullText(
                 self.root,
                 self.fields,
+                beside=self.cache_path,
                 use_index=self.use_cache,
                 on_change=changed,
                 on_warning=lambda text: self._post(LoadWarning(text)),
             )
-        self._full_text.follow(library)
+        self._full_text.follow(library, changed)
 
     # --- the detail pane -----------------------------------------------------
 

@@ -195,6 +195,31 @@ def test_each_batch_is_kept_so_a_stopped_sync_goes_on_where_it_stopped(
     reopened.close()
 
 
+def test_two_readers_syncing_one_folder_at_once_share_the_index(news: Path, tmp_path: Path):
+    path = tmp_path / "index.sqlite3"
+    first, second = FullTextIndex(path), FullTextIndex(path)
+    read = article_reader(news)
+
+    def read_while_the_other_syncs(name: str) -> Article | None:
+        if not getattr(read_while_the_other_syncs, "done", False):
+            read_while_the_other_syncs.done = True  # type: ignore[attr-defined]
+            other = threading.Thread(target=lambda: second.sync(news, file_stamps(news), read))
+            other.start()
+            other.join()
+        return read(name)
+
+    first.sync(news, file_stamps(news), read_while_the_other_syncs)
+    assert first.take_warnings() == [] and second.take_warnings() == []
+    assert first.available and second.available
+    assert found(first, news, Text(("glacier",))) == found(second, news, Text(("glacier",))) == ["a.md"]
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM files").fetchone() == (4,)
+    assert db.execute("SELECT count(*) FROM words").fetchone() == (4,)
+    db.close()
+    first.close()
+    second.close()
+
+
 def test_names_that_are_not_utf8_round_trip(tmp_path: Path):
     root = tmp_path / "news"
     name = os.fsdecode(b"caf\xe9.md")
@@ -484,6 +509,55 @@ def test_the_app_side_syncs_in_its_thread_and_says_when_answers_change(news: Pat
     assert [library.articles[i].path for i in library.search_index.filter(parse("glacier"))] == ["a.md"]
     assert warnings == []
     live.close()
+
+
+def test_the_app_side_looks_again_only_at_the_files_the_watcher_saw_change(news: Path, tmp_path: Path):
+    live = LiveFullText(news, index_path=tmp_path / "index.sqlite3")
+    live.follow(load(news))
+    assert live.synced.wait(10)
+    live.synced.clear()
+    reads = live._read = CountingReader(news)
+    write_article(news, "b.md", article_text("Rocket lands on a barge", excerpt="A glacier now."))
+    write_article(news, "e.md", article_text("New", excerpt="Another glacier."))
+    (news / "c.md").unlink()
+    live.follow(load(news), changed={"b.md", "e.md", "c.md"})
+    assert live.synced.wait(10)
+    assert sorted(reads.paths) == ["b.md", "e.md"]
+    assert sorted(live._index.match(news, fts_query(Text(("glacier",)), WORD_COLUMNS))) == ["a.md", "b.md", "e.md"]
+    assert live._index.match(news, fts_query(Text(("strasse",)), WORD_COLUMNS)) == []  # c.md forgotten
+    live.synced.clear()
+    live.follow(load(news), changed=None)  # a rescan: every file looked at, none read (none changed)
+    assert live.synced.wait(10)
+    assert sorted(reads.paths) == ["b.md", "e.md"]
+    live.close()
+
+
+def test_on_a_warm_index_the_app_side_answers_at_once_and_says_so_though_nothing_changed(news: Path, tmp_path: Path):
+    synced(news, tmp_path / "index.sqlite3").close()  # the last run's index, in step
+    library = load(news)
+    assert len(library.search_index.filter(parse("glacier"))) == 0  # typed while loading: from memory
+    changes: list = []
+    live = LiveFullText(news, index_path=tmp_path / "index.sqlite3", on_change=changes.append)
+    live.follow(library)
+    assert live.synced.wait(10)
+    assert changes == [library]  # once, when the index opened; the sync changed nothing
+    # asked again where waiting is fine (as the session does, in the index's thread): the index answers
+    assert _paths(library, "glacier") == ["a.md"]
+    live.close()
+
+
+def _paths(library, text: str) -> list[str]:
+    fulltext._may_wait.value = True
+    try:
+        return [library.articles[i].path for i in library.search_index.filter(parse(text))]
+    finally:
+        fulltext._may_wait.value = False
+
+
+def test_the_index_goes_beside_a_cache_given_by_name(tmp_path: Path):
+    assert default_index_path(beside=tmp_path / "articles.sqlite3") == tmp_path / "articles-fulltext.sqlite3"
+    assert default_index_path().name == "fulltext.sqlite3"
+    assert default_index_path("title=headline").name.startswith("fulltext-")
 
 
 def test_the_app_side_without_fts5_warns_once_and_reads_bodies_in_the_background(no_fts5, news: Path, tmp_path: Path):

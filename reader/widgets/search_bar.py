@@ -46,7 +46,9 @@ class SearchBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-line"):
             yield Static("/", id="search-prompt")
-            yield Input(placeholder="words, topic:AI quality>=80 age<7d is:unread … (Esc clears)", id="search-input")
+            yield Input(
+                placeholder="words, topic:AI quality>=80 age<7d is:unread in:body … (Esc clears)", id="search-input"
+            )
             yield Static(id="search-scope")
         yield Static(id="search-problem")
 
