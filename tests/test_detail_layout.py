@@ -197,3 +197,31 @@ async def test_an_article_without_related_stories_shows_its_excerpt_whole(tmp_pa
         assert excerpt.styles.max_height is None
         rows = visible_pane(app)
         assert row_with(rows, "Policy Wire Europe policywire.eu") < row_with(rows, EXCERPT_START)
+
+
+async def test_the_same_article_read_again_keeps_the_readers_place(library: Path) -> None:
+    """Its file read again (edited, or a newer library) is no reason to jump back to the top."""
+    from reader.loading import load_file
+
+    app = ReaderApp(library, use_cache=False, mark_read="manual")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        screen = app.main_screen
+        await pilot.press("enter", "down", "down")  # the third related story
+        related = screen.query_one(RelatedList)
+        assert related.highlighted == 2
+        screen.detail.show_article(load_file(library, "a.md"), screen.library)
+        await pilot.pause()
+        assert related.highlighted == 2
+
+        screen.detail.focus()
+        await pilot.press("pagedown")
+        await pilot.wait_for_scheduled_animations()
+        scrolled = screen.detail.scroll_y
+        assert scrolled > 0
+        screen.detail.show_article(load_file(library, "a.md"), screen.library)
+        await pilot.pause()
+        assert screen.detail.scroll_y == scrolled
+        screen.detail.show_article(load_file(library, "b.md"), screen.library)
+        await pilot.pause()
+        assert screen.detail.scroll_y == 0

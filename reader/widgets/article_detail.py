@@ -294,14 +294,19 @@ class ArticleDetail(VerticalScroll):
         return content
 
     def show_article(self, article: Article | None, library: Library | None, *, message: str = "") -> None:
+        # The same article again (its file read again: edited, or a newer library) keeps the
+        # reader's place in it and the related story highlighted; another starts at its top.
+        again = article is not None and self.article is not None and article.id == self.article.id
         self.article = article
         title = self.query_one("#detail-title", Static)
         meta = self.query_one("#detail-meta", Static)
         excerpt = self.query_one("#detail-excerpt", Static)
         heading = self.query_one("#detail-related-heading", Static)
         related = self.query_one("#detail-related", RelatedList)
+        highlighted = related.highlighted if again else None
         related.clear_options()
-        self.scroll_home(animate=False)
+        if not again:
+            self.scroll_home(animate=False)
         if article is None:
             title.update(Content(message or "No article"))
             for widget in (meta, excerpt, heading, related):
@@ -329,6 +334,8 @@ class ArticleDetail(VerticalScroll):
             in_library = library is not None and library.find_url(story.url) is not None
             options.append(Option(related_prompt(story, in_library), id=str(number)))
         related.add_options(options)
+        if highlighted is not None and highlighted < len(options):
+            related.highlighted = highlighted
         heading.update(Content.assemble(("Related stories", "bold"), (f"  {len(options)}", "dim")))
         self._fit()
 
