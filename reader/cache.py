@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from . import __version__
 from .model import ArticleSummary, LoadError, Provider
@@ -236,8 +237,6 @@ def default_cache_path(fields_signature: str = "") -> Path:
 
     if not fields_signature:
         return cache_dir() / "articles.sqlite3"
-    import hashlib
-
     digest = hashlib.sha256(fields_signature.encode("utf-8", "surrogateescape")).hexdigest()[:12]
     return cache_dir() / f"articles-{digest}.sqlite3"
 
@@ -528,15 +527,20 @@ class ArticleCache:
                 return []
 
     def snapshot(self, folder: Path) -> bytes | None:
-        """The folder's library as the last load wrote it (``store_snapshot``), or None.
+        """The folder's library as the last load wrote it (``store_snapshot``), or None."""
+        with contextlib.closing(self.open_snapshot(folder) or io.BytesIO()) as file:
+            return file.read() or None
 
-        A file beside the database, not a row: read at disk speed, in one piece.
-        It checks itself (snapshot.py), so it needs no transaction.
+    def open_snapshot(self, folder: Path) -> BinaryIO | None:
+        """The folder's snapshot file, open for reading (snapshot.read), or None.
+
+        A file beside the database, not a row: read at disk speed, array by
+        array. It checks itself (snapshot.py), so it needs no transaction.
         """
         if self._db is None:
             return None
         try:
-            return self._snapshot_path(folder).read_bytes()
+            return open(self._snapshot_path(folder), "rb")  # noqa: SIM115 (the caller closes it)
         except OSError:
             return None
 
@@ -572,7 +576,7 @@ class ArticleCache:
 
     # --- writing -------------------------------------------------------------
 
-    def store_snapshot(self, folder: Path, data: bytes | None) -> None:
+    def store_snapshot(self, folder: Path, data: bytes | Sequence[bytes | memoryview] | None) -> None:
         """Keep the folder's whole library (None: forget it).
 
         Written to a new file then renamed over the old one: a reader sees one
@@ -590,7 +594,9 @@ class ArticleCache:
             path.parent.mkdir(mode=0o700, exist_ok=True)
             temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             try:
-                temporary.write_bytes(data)
+                with open(temporary, "wb") as file:
+                    for piece in [data] if isinstance(data, bytes) else data:
+                        file.write(piece)
                 os.replace(temporary, path)
             finally:
                 temporary.unlink(missing_ok=True)

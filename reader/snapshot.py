@@ -16,12 +16,14 @@ No code and no pickle: the bytes are only ever read as numbers and text.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .cache import SCHEMA, Record
 from .columns import ArticleColumns, TextColumn
@@ -32,6 +34,7 @@ from .model import Article, ArticleSummary, Duplicate, LoadError, Provider
 MAGIC = b"RDRSNAP1"
 _FORMAT = 1
 _PREFIX = len(MAGIC) + 4 + 8  # magic, CRC-32, header length
+_MAX_HEADER = 1 << 30  # the header is JSON of names (topics, providers): far below this
 _STAMP_TYPES = ("Q", "q", "q", "Q")  # size, mtime_ns, ctime_ns, inode: mtimes before 1970 are negative
 _TEXT = ("ids", "paths", "titles", "urls")
 _NUMBERS = ("quality", "heat", "dates", "provider_codes", "category_codes", "type_codes", "topic_codes", "author_codes")
@@ -55,7 +58,16 @@ class Snapshot:
 
 
 def encode(library: Library, stamp_of: Callable[[str], Sequence[int] | None], others: Iterable[Record]) -> bytes:
-    """The library's bytes. Computes every sort order first (each is written).
+    """The library's bytes, in one piece (see ``encode_pieces``)."""
+    return b"".join(encode_pieces(library, stamp_of, others))
+
+
+def encode_pieces(
+    library: Library, stamp_of: Callable[[str], Sequence[int] | None], others: Iterable[Record]
+) -> list[bytes | memoryview]:
+    """The library's bytes, as pieces to write one after the other: the arrays are not
+    copied (at a million articles the snapshot is hundreds of megabytes).
+    Computes every sort order first (each is written).
 
     ``stamp_of(path)``: the stamp each article's file was read at; ``others``:
     the records of every file that is not in ``library.articles``.
@@ -106,44 +118,71 @@ def encode(library: Library, stamp_of: Callable[[str], Sequence[int] | None], ot
     header["skipped"] = [[s.path, s.reason] for s in library.skipped]
     header["others"] = [list(record) for record in others]
     head = json.dumps(header, separators=(",", ":")).encode()
-    body = len(head).to_bytes(8, "little") + head + blobs.data()
-    return MAGIC + zlib.crc32(body).to_bytes(4, "little") + body
+    pieces = [len(head).to_bytes(8, "little"), head, *blobs.pieces]
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    return [MAGIC + crc.to_bytes(4, "little"), *pieces]
 
 
 def decode(data: bytes, fetch: Callable[[ArticleSummary], Article | None]) -> Snapshot:
     """A snapshot from ``encode``'s bytes; raises SnapshotDamaged for anything else."""
+    return read(io.BytesIO(data), fetch)
+
+
+def read(file: BinaryIO, fetch: Callable[[ArticleSummary], Article | None]) -> Snapshot:
+    """A snapshot from a file ``encode_pieces`` wrote, read array by array (nothing is held twice);
+    raises SnapshotDamaged for anything else."""
     try:
-        return _decode(memoryview(data), fetch)
+        return _decode(file, fetch)
     except SnapshotDamaged:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError) as error:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, OSError) as error:
         raise SnapshotDamaged(f"snapshot unreadable ({type(error).__name__})") from error
 
 
-def _decode(data: memoryview, fetch: Callable[[ArticleSummary], Article | None]) -> Snapshot:
-    if len(data) < _PREFIX or bytes(data[: len(MAGIC)]) != MAGIC:
+def _decode(file: BinaryIO, fetch: Callable[[ArticleSummary], Article | None]) -> Snapshot:
+    prefix = file.read(_PREFIX)
+    if len(prefix) < _PREFIX or prefix[: len(MAGIC)] != MAGIC:
         raise SnapshotDamaged("not a snapshot")
-    body = data[len(MAGIC) + 4 :]
-    if zlib.crc32(body) != int.from_bytes(data[len(MAGIC) : len(MAGIC) + 4], "little"):
-        raise SnapshotDamaged("snapshot damaged (checksum)")
-    head_length = int.from_bytes(body[:8], "little")
-    header = json.loads(bytes(body[8 : 8 + head_length]))
+    expected_crc = int.from_bytes(prefix[len(MAGIC) : len(MAGIC) + 4], "little")
+    head_length = int.from_bytes(prefix[len(MAGIC) + 4 :], "little")
+    if head_length > _MAX_HEADER:
+        raise SnapshotDamaged("snapshot damaged (header)")
+    head = file.read(head_length)
+    crc = zlib.crc32(head, zlib.crc32(prefix[len(MAGIC) + 4 :]))
+    header = json.loads(head)
     if header.get("format") != _FORMAT or header.get("schema") != SCHEMA or header.get("byteorder") != sys.byteorder:
         raise SnapshotDamaged("snapshot of another version")
-    blobs = body[8 + head_length :]
+    # Every array, in the order written: each read straight into its own memory.
+    places = [header["arrays"][name] for name in ("published", "members", *_NUMBERS)]
+    places += [place for name in _TEXT for place in header["arrays"][name]]
+    places += header["arrays"]["stamps"]
+    places += [place for order in header["orders"].values() for place in order[:2]]
+    loaded: dict[int, bytes | array] = {}  # by id() of the header's place lists
+    position = 0
+    for place in sorted(places, key=lambda place: place[1]):
+        kind, start, length = place
+        if start != position:
+            raise SnapshotDamaged("snapshot damaged (layout)")
+        raw = file.read(length)
+        if len(raw) != length:
+            raise SnapshotDamaged("snapshot cut short")
+        crc = zlib.crc32(raw, crc)
+        if kind == "bytes":
+            loaded[id(place)] = raw  # (by the header's own list: empty arrays share an offset)
+        else:
+            values = array(kind)
+            values.frombytes(raw)
+            loaded[id(place)] = values
+        position += length
+    if file.read(1) or crc != expected_crc:
+        raise SnapshotDamaged("snapshot damaged (checksum)")
 
     def get(where: list, typecode: str | None = None):
-        kind, start, length = where
-        piece = blobs[start : start + length]
-        if len(piece) != length:
-            raise SnapshotDamaged("snapshot cut short")
-        if kind == "bytes":
-            return bytes(piece)
-        if typecode is not None and kind != typecode:
+        if typecode is not None and where[0] != typecode:
             raise SnapshotDamaged("snapshot array of another type")
-        values = array(kind)
-        values.frombytes(piece)
-        return values
+        return loaded.pop(id(where))
 
     arrays, tables = header["arrays"], header["tables"]
     text = {name: TextColumn(get(arrays[name][0]), get(arrays[name][1])) for name in _TEXT}
@@ -197,16 +236,13 @@ class _Blobs:
     """Arrays and bytes laid end to end; each added one's place, for the header."""
 
     def __init__(self) -> None:
-        self._pieces: list[bytes] = []
+        self.pieces: list[bytes | memoryview] = []
         self._size = 0
 
     def add(self, values: array | bytes) -> list:
-        raw = values if isinstance(values, bytes) else values.tobytes()
+        raw = values if isinstance(values, bytes) else memoryview(values).cast("B")  # no copy
         kind = "bytes" if isinstance(values, bytes) else values.typecode
         place = [kind, self._size, len(raw)]
-        self._pieces.append(raw)
+        self.pieces.append(raw)
         self._size += len(raw)
         return place
-
-    def data(self) -> bytes:
-        return b"".join(self._pieces)
