@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Markdown, Static
 from textual.widgets._markdown import MarkdownBlock
 
 from reader.app import ReaderApp
-from reader.library import ALL, NEW, STARRED, UNREAD, Node, SortKey
+from reader.library import ALL, NEW, STARRED, UNREAD, Library, Node, SortKey
 from reader.messages import LibraryLoaded
 from reader.screens.errors import ErrorsScreen
 from reader.screens.help import HelpScreen
@@ -1318,3 +1318,44 @@ async def test_enter_on_a_category_shows_it_and_keeps_it_open(tmp_path: Path) ->
         assert titles(app) == ["News one"]
         branch = next(n for n in app.main_screen.tree._all_nodes() if n.data == Node("category", "news"))
         assert branch.is_expanded
+
+
+async def test_end_while_loading_waits_for_the_whole_library_and_says_so(sort_folder: Path) -> None:
+    from reader.folder_loader import FolderLoader
+
+    app = ReaderApp(sort_folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        whole = FolderLoader(sort_folder).load()
+        part = Library(list(whole.articles)[:2], complete=False)  # a snapshot of a load half done
+        app.main_screen.post_message(LibraryLoaded(part))
+        await pilot.pause(0.1)
+        app.main_screen.article_list.focus()
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        news = text_of(app, "#status-news")
+        assert "once the whole library is in" in news
+        assert app.main_screen.article_list.cursor == len(app.main_screen.article_list.rows) - 1
+        app.main_screen.post_message(LibraryLoaded(whole))
+        await pilot.pause(0.2)
+        article_list = app.main_screen.article_list
+        assert len(article_list.rows) == len(whole) > 2
+        assert article_list.cursor == len(article_list.rows) - 1  # the true last article
+        assert "whole library" not in text_of(app, "#status-news")
+
+
+async def test_a_key_that_moves_the_cursor_cancels_the_wait_for_the_end(sort_folder: Path) -> None:
+    from reader.folder_loader import FolderLoader
+
+    app = ReaderApp(sort_folder, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot)
+        whole = FolderLoader(sort_folder).load()
+        app.main_screen.post_message(LibraryLoaded(Library(list(whole.articles)[:3], complete=False)))
+        await pilot.pause(0.1)
+        app.main_screen.article_list.focus()
+        await pilot.press("end", "up")
+        await pilot.pause(0.1)
+        app.main_screen.post_message(LibraryLoaded(whole))
+        await pilot.pause(0.2)
+        assert app.main_screen.article_list.cursor != len(app.main_screen.article_list.rows) - 1

@@ -35,6 +35,7 @@ from ..messages import (
     LoadFailed,
     LoadProgressed,
     LoadWarning,
+    SearchAnswered,
     StateChanged,
 )
 from ..session import LibrarySession
@@ -223,6 +224,14 @@ class MainScreen(Screen[None]):
                 self.status.show_news(f"{counted(message.added, 'new article')}")
         self._update_status()
 
+    def on_search_answered(self, message: SearchAnswered) -> None:
+        """Excerpt and body matches came in: a search's rows again, the cursor on its article."""
+        query = self.list_query
+        searching = query.search is not None and not query.search.is_everything
+        if message.library is self.library and (searching or query.node.kind == NodeKind.SEARCH):
+            self._show_list(self._highlighted_id())
+            self._update_status()
+
     def on_load_progressed(self, message: LoadProgressed) -> None:
         progress = message.progress
         if progress.stage is LoadStage.DONE:
@@ -295,6 +304,11 @@ class MainScreen(Screen[None]):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY_S, self._show_detail)
+
+    @on(ArticleList.WaitingForTheEnd)
+    def waiting_for_the_end(self, message: ArticleList.WaitingForTheEnd) -> None:
+        """End before the whole library is in: said, so the last row shown is not taken for the last article."""
+        self.status.show_news("End: going to the last article once the whole library is in…" if message.waiting else "")
 
     @on(ArticleList.Chosen)
     def article_chosen(self, message: ArticleList.Chosen) -> None:

@@ -91,6 +91,13 @@ class ArticleList(ScrollView, can_focus=True):
             return self.article_list
 
     @dataclass
+    class WaitingForTheEnd(Message):
+        """End was pressed while the library is still loading: the cursor goes to the last
+        article when the whole library is in (``waiting`` False: it is, or the user moved on)."""
+
+        waiting: bool
+
+    @dataclass
     class Chosen(Message):
         """Enter (or a double click) on an article."""
 
@@ -111,6 +118,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._row_cache: OrderedDict[tuple, Strip] = OrderedDict()
         self._now = clock.now()
         self._styles: dict[tuple[str, bool], Style] | None = None  # resolved per theme, see _style
+        self._to_the_end = False  # End pressed before the whole library was in
 
     # --- what the list shows -------------------------------------------------
 
@@ -124,8 +132,16 @@ class ArticleList(ScrollView, can_focus=True):
         position = 0
         if keep is not None:
             position = self._position_of(keep)
+        if self._to_the_end and library.complete:
+            position = len(rows) - 1  # the true last article, as End asked
+            self._wait_for_the_end(False)
         self.cursor = position
         self.refresh()
+
+    def _wait_for_the_end(self, waiting: bool) -> None:
+        if waiting != self._to_the_end:
+            self._to_the_end = waiting
+            self.post_message(self.WaitingForTheEnd(waiting))
 
     def highlight(self, terms: list[str]) -> None:
         """Show where these search terms match in each title (``query.match_spans``)."""
@@ -194,21 +210,28 @@ class ArticleList(ScrollView, can_focus=True):
     # --- actions -------------------------------------------------------------
 
     def action_cursor_up(self) -> None:
+        self._wait_for_the_end(False)
         self.cursor -= 1
 
     def action_cursor_down(self) -> None:
+        self._wait_for_the_end(False)
         self.cursor += 1
 
     def action_page_up(self) -> None:
+        self._wait_for_the_end(False)
         self.cursor -= max(self.scrollable_content_region.height - 1, 1)
 
     def action_page_down(self) -> None:
+        self._wait_for_the_end(False)
         self.cursor += max(self.scrollable_content_region.height - 1, 1)
 
     def action_first(self) -> None:
+        self._wait_for_the_end(False)
         self.cursor = 0
 
     def action_last(self) -> None:
+        # The last row of a library still loading is not the last article: End waits for it.
+        self._wait_for_the_end(self.library is not None and not self.library.complete)
         self.cursor = len(self.rows) - 1
 
     def action_choose(self) -> None:
@@ -236,14 +259,15 @@ class ArticleList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         index = self.rows[position]
         selected = position == self.cursor
-        article = self.library.articles[index]
+        article_id = self.library.ids()[index]
         marks = self.marks
-        unread = marks is not None and article.id not in marks.read
-        starred = marks is not None and article.id in marks.starred
+        unread = marks is not None and article_id not in marks.read
+        starred = marks is not None and article_id in marks.starred
         key = (index, width, selected, self.has_focus, unread, starred)
         strip = self._row_cache.get(key)
         if strip is None:
-            strip = self._render_row(article, width, selected, unread, starred)
+            # A summary is made from the library's columns only for a row drawn anew.
+            strip = self._render_row(self.library.articles[index], width, selected, unread, starred)
             self._row_cache[key] = strip
             if len(self._row_cache) > _ROW_CACHE_SIZE:
                 self._row_cache.popitem(last=False)
