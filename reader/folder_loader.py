@@ -531,6 +531,7 @@ class FolderLoader:
         self._cache_read = False
         self._run = threading.Lock()
         self._saved: Library | None = None  # the library the cache's snapshot holds
+        self._partial_snapshots = True  # a growing library now and then while parsing (for the app)
         self._saved_at = 0.0
 
     # --- the public ways to run it -------------------------------------------
@@ -538,9 +539,13 @@ class FolderLoader:
     def load(self) -> Library:
         """Run a load to the end: the complete library (or the last one, if cancelled)."""
         library = None
-        for event in self.events():
-            if isinstance(event, Library):
-                library = event
+        self._partial_snapshots = False  # nobody looks at them: the parsing processes get the cores
+        try:
+            for event in self.events(first_screen=False):
+                if isinstance(event, Library):
+                    library = event
+        finally:
+            self._partial_snapshots = True
         if library is None:
             raise RuntimeError("the load was cancelled before anything was loaded")
         return library
@@ -776,7 +781,8 @@ class FolderLoader:
         # While walking, the total is still growing: the bar waits for it.
         yield LoadProgress(LoadStage.PARSING, progress.done, 0 if walking else progress.total)
         if (
-            progress.done < progress.total
+            self._partial_snapshots
+            and progress.done < progress.total
             and self.records.articles >= progress.next_snapshot
             and time.monotonic() - progress.last_snapshot > SNAPSHOT_EVERY_S
         ):
