@@ -246,3 +246,23 @@ def test_a_change_found_half_way_through_the_check_keeps_every_file_not_yet_walk
     with FolderLoader(root, ArticleCache(cache_path), workers=1) as loader:
         _, libraries = run(loader.events(first_screen=False))
     assert titles(libraries[-1]) == sorted(t if t != "Article 0" else "Article 0 edited" for t in expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "story", "stor", "ai", "topic:ai", "provider:o1.example", "provider:outlet", "category:news", "author:ada",
+        "type:article", "domain:publisher.example", "domain:example.com", "quality>=50", "heat:10..30",
+        "is:draft", '"story 3"', "-topic:climate", "science OR climate", "after:2024-06-01", "age<400d",
+    ],
+)
+def test_the_search_index_of_columns_answers_as_that_of_summaries(text):
+    from reader.query import SearchIndex, parse
+
+    summaries = [summary(n) for n in range(90)]
+    columns = ArticleColumns.of(summaries)
+    query = parse(text, prefix_last=True)
+    now = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+    by_columns, by_list = SearchIndex(columns), SearchIndex(summaries)
+    by_columns.prepare()
+    assert list(by_columns.filter(query, now=now)) == list(by_list.filter(query, now=now))
