@@ -44,6 +44,16 @@ class LibraryLoaded(Message):
 
 
 @dataclass
+class SearchAnswered(Message):
+    """The full-text index answered words of the search (excerpts, bodies): the list shows it again."""
+
+    library: Library
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SearchAnswered)
+
+
+@dataclass
 class LoadProgressed(Message):
     progress: LoadProgress
 

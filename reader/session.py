@@ -35,6 +35,7 @@ from .messages import (
     LoadFailed,
     LoadProgressed,
     LoadWarning,
+    SearchAnswered,
     StateChanged,
 )
 
@@ -286,7 +287,7 @@ class LibrarySession:
 
             def changed(latest: Library) -> None:
                 latest.view_of(self._query_now())
-                self._post(LibraryLoaded(latest, live=True))
+                self._post(SearchAnswered(latest))
 
             self._full_text = LiveFullText(
                 self.root,
