@@ -588,7 +588,7 @@ def test_fetch_then_reader_list_json_shows_the_entries(feed_server: FeedServer, 
     out = capsys.readouterr().out.splitlines()
     assert sorted(out) == ["Helix: 2 new, 0 updated", "Orbital: 2 new, 0 updated"]
 
-    assert cli.main(["list", str(into), "--json", "--sort", "date", "--no-cache"]) == 0
+    assert cli.main(["list", str(into), "--json", "--body", "--sort", "date", "--no-cache"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["title"] for row in rows] == [
         "Free database puts predicted structures online",

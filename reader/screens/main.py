@@ -354,8 +354,8 @@ class MainScreen(Screen[None]):
             self.detail.show_article(None, None, message=message)
             return
         summary = self.library.articles[index]
-        if self.detail.article is not None and summary is self._detail_source:
-            return  # the same article, unchanged (a changed file gets a new summary): nothing to re-read
+        if self.detail.article is not None and summary == self._detail_source:
+            return  # the same article, unchanged (summaries are made anew from columns: compared by value)
         self._detail_source = summary
         self.session.read_article(self.library, index)
 
