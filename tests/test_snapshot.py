@@ -266,3 +266,16 @@ def test_the_search_index_of_columns_answers_as_that_of_summaries(text):
     by_columns, by_list = SearchIndex(columns), SearchIndex(summaries)
     by_columns.prepare()
     assert list(by_columns.filter(query, now=now)) == list(by_list.filter(query, now=now))
+
+
+@pytest.mark.parametrize("read_every", [1, 2, 3, 7, 1000])
+def test_unread_counts_by_groups_equal_a_count_of_each_node(read_every):
+    summaries = [summary(n, category=("news", "analysis", "", "News")[n % 4]) for n in range(120)]
+    summaries += [summary(7, path="2024/zz-copy.md")]  # a duplicate, dropped
+    for library in (Library(summaries), decode(encode(Library(summaries), stamp_of, []), fetch=lambda s: None).library):
+        read = frozenset(a.id for n, a in enumerate(library.articles) if n % read_every == 0)
+        ids = library.ids()
+        expected = {
+            node: sum(1 for i in members if ids[i] not in read) for node, members in library._members.items()
+        }
+        assert library.unread_counts(read) == expected
