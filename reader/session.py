@@ -41,7 +41,7 @@ from .messages import (
 
 if TYPE_CHECKING:  # the state module is imported in the state thread: start-up does not wait for it
     from .fulltext import LiveFullText
-    from .state import Change, StateStore
+    from .state import Change, ReadingState, StateStore
 from .text import counted, escape_name, safe_error
 from .watcher import FolderWatcher, WatchMode
 
@@ -81,6 +81,10 @@ class LibrarySession:
         self._state_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reading-state")
         self._store: StateStore | None = None
         self._new_since: float | None = None
+        # The library last handed to the screen, and the reading state last posted: the
+        # tree's counts for the pair are made in the session's threads (Library.precount).
+        self._shown: Library | None = None
+        self._state: ReadingState | None = None
         self._undo: list[Change] = []
         self._warnings_shown = 0
         self._full_text: LiveFullText | None = None  # excerpts and bodies searched, from the first whole library
@@ -147,8 +151,11 @@ class LibrarySession:
                 if isinstance(event, Library):
                     if event is final:
                         continue  # the library read whole from the cache, found unchanged by the walk
-                    # The order on screen is computed here, not on the UI thread.
+                    # The order on screen and the tree's counts are computed here, not on the UI thread.
                     event.view_of(query)
+                    self._shown = event
+                    if self._state is not None:
+                        event.precount(self._state)
                     self._post(LibraryLoaded(event))
                     if event.complete:
                         final = event
@@ -269,6 +276,9 @@ class LibrarySession:
             added = len(ids - known)
             known = ids
             library.view_of(self._query_now())
+            self._shown = library
+            if self._state is not None:
+                library.precount(self._state)
             self._post(LibraryLoaded(library, live=True, added=added))
             self.saw(library)
             self._search_full_text(library, None if rescan else paths)
@@ -394,7 +404,11 @@ class LibrarySession:
                 self._post(LoadWarning(warning))
             self._warnings_shown = len(store.warnings)
             if note is not None:
-                self._post(StateChanged(store.snapshot(self._new_since), note, error))
+                state = self._state = store.snapshot(self._new_since)
+                library = self._shown
+                if library is not None:
+                    library.precount(state)  # here, not on the UI thread
+                self._post(StateChanged(state, note, error))
 
         with contextlib.suppress(RuntimeError):  # closing: nothing more is taken
             self._state_jobs.submit(run)
