@@ -153,6 +153,7 @@ class LibrarySession:
                         continue  # the library read whole from the cache, found unchanged by the walk
                     # The order on screen and the tree's counts are computed here, not on the UI thread.
                     event.view_of(query)
+                    event.ids()  # what the list's rows are looked up by
                     self._shown = event
                     if self._state is not None:
                         event.precount(self._state)
