@@ -179,6 +179,18 @@ def read_columns(read: Callable[[str], Article | None], paths: Sequence[str]) ->
     return found
 
 
+def _stamps_of(root: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """The stamps of some files, each looked at (those gone, or not article files, left out)."""
+    from .loading import FileEntry, look_at
+
+    stamps = {}
+    for path in paths:
+        entry = look_at(root, path)
+        if isinstance(entry, FileEntry):
+            stamps[path] = entry.stamp
+    return stamps
+
+
 def file_stamps(root: Path, paths: Collection[str] | None = None) -> dict[str, tuple[int, ...]]:
     """The stamp of each article file under ``root`` (only ``paths``, when given), as ``loading.walk`` sees it."""
     from .loading import FileEntry, walk
@@ -386,15 +398,18 @@ class FullTextIndex:
         cancelled: threading.Event | None = None,
         *,
         workers: int = 1,
+        only: Collection[str] | None = None,
     ) -> int:
         """Bring the index of one library folder in step with its files: ``stamps`` is every file
         to index (relative path -> its stamp), ``read`` reads one (``article_reader``).
 
         Files whose stamp changed (or that are new) are read and indexed again, the
-        others left alone; files not in ``stamps`` are forgotten. With ``workers`` > 1
-        and many files, they are read in that many processes (``read`` must then be
-        picklable, else they are read here). Returns how many files were indexed or
-        forgotten; stops between batches once ``cancelled`` is set.
+        others left alone; files not in ``stamps`` are forgotten. ``only``: these files
+        alone are in question (those seen to change; ``stamps`` then holds the ones
+        still there), the others are left as they are. With ``workers`` > 1 and many
+        files, they are read in that many processes (``read`` must then be picklable,
+        else they are read here). Returns how many files were indexed or forgotten;
+        stops between batches once ``cancelled`` is set.
         """
         wanted = {path: tuple(stamp) for path, stamp in (stamps.items() if isinstance(stamps, Mapping) else stamps)}
         done = 0
@@ -402,7 +417,7 @@ class FullTextIndex:
             if self._db is None:
                 return done
             try:
-                return done + self._sync(Path(root), wanted, read, cancelled, workers)
+                return done + self._sync(Path(root), wanted, read, cancelled, workers, only)
             except _Restart as restart:
                 done += restart.args[0] if restart.args else 0
         return done
@@ -414,17 +429,28 @@ class FullTextIndex:
         read: Callable[[str], Article | None],
         cancelled: threading.Event | None,
         workers: int,
+        only: Collection[str] | None,
     ) -> int:
         with self._lock:
             generation = self._generation
             try:
                 db = self._require(generation)
                 root_id = self._root_id(db, root)
-                known = {
-                    _name(path): (rowid, (size, mtime, ctime, inode))
-                    for rowid, path, size, mtime, ctime, inode in db.execute(
+                if only is None:
+                    rows = db.execute(
                         "SELECT id, path, size, mtime_ns, ctime_ns, inode FROM files WHERE root=?", (root_id,)
-                    )
+                    ).fetchall()
+                else:
+                    rows = [
+                        row
+                        for path in {*only, *wanted}
+                        for row in db.execute(
+                            "SELECT id, path, size, mtime_ns, ctime_ns, inode FROM files WHERE root=? AND path=?",
+                            (root_id, _stored(path)),
+                        )
+                    ]
+                known = {
+                    _name(path): (rowid, (size, mtime, ctime, inode)) for rowid, path, size, mtime, ctime, inode in rows
                 }
             except _Restart:
                 raise
@@ -884,7 +910,6 @@ class LiveFullText:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._index: FullTextIndex | None = None
-        self._stamps: dict[str, tuple[int, ...]] = {}  # each file's stamp at the last sync
         self._looked_at: set[str] | None = None  # files to look at again before the next sync (None: walk)
         self.synced = threading.Event()  # set after each sync (tests wait for it)
 
@@ -963,8 +988,12 @@ class LiveFullText:
         if index is None or not index.available:
             self._scan_files(paths)
             return
-        stamps = self._stamps = self._stamps_of(paths)
-        changed = index.sync(self.root, stamps, self._read, self._stop, workers=self.workers)
+        with self._lock:
+            only, self._looked_at = self._looked_at, set()
+        # The first time and after a rescan, a walk (1.6 s at 100,000 files); else the files
+        # the watcher saw change, a look at each.
+        stamps = file_stamps(self.root, set(paths)) if only is None else _stamps_of(self.root, only)
+        changed = index.sync(self.root, stamps, self._read, self._stop, workers=self.workers, only=only)
         self._take_warnings()
         if not index.available:  # switched off while syncing (a full disk): in:body reads the files
             self._scan_files(paths)
@@ -973,23 +1002,6 @@ class LiveFullText:
             self._answer.refresh()
         if changed and not self._stop.is_set():
             self._changed()
-
-    def _stamps_of(self, paths: Sequence[str]) -> dict[str, tuple[int, ...]]:
-        """Each file's stamp: the last ones, with the files said to have changed (and any new) looked at
-        again; or a walk of the folder (the first time, after a rescan). 1.6 s at 100,000 files."""
-        with self._lock:
-            changed, self._looked_at = self._looked_at, set()
-        wanted = set(paths)
-        if changed is None:
-            return file_stamps(self.root, wanted)
-        from .loading import FileEntry, look_at
-
-        stamps = {path: stamp for path, stamp in self._stamps.items() if path in wanted and path not in changed}
-        for path in wanted.difference(stamps):
-            entry = look_at(self.root, path)
-            if isinstance(entry, FileEntry):
-                stamps[path] = entry.stamp
-        return stamps
 
     def _scan_files(self, paths: Sequence[str]) -> None:
         answer = self._answer
