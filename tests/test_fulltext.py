@@ -49,7 +49,9 @@ def news(tmp_path: Path) -> Path:
             excerpt="Researchers wire a glacier with sensors.",
             body="The café near the station keeps the spare batteries.\n\nIt is cold.",
         ),
-        "b.md": article_text("Rocket lands on a barge", excerpt="A quiet day at sea.", body="Glacier water is not involved."),
+        "b.md": article_text(
+            "Rocket lands on a barge", excerpt="A quiet day at sea.", body="Glacier water is not involved."
+        ),
         "c.md": article_text("Budget talks stall", excerpt="Cafe owners protest the Straße closure."),
         "d.md": article_text("Nothing here", excerpt="Plain.", body="Sensor arrays everywhere."),
     }
@@ -310,8 +312,9 @@ def test_without_fts5_the_index_says_so_once_and_answers_nothing(no_fts5, news: 
     assert not (tmp_path / "index.sqlite3").exists()
 
 
+@pytest.mark.skipif(not fulltext._sqlite_has_fts5(), reason="this SQLite has no FTS5")
 def test_the_probe_finds_fts5_here_and_the_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch):
-    assert fulltext.fts5_available()  # this project's SQLite has it: the index is what the tests test
+    assert fulltext.fts5_available()
     monkeypatch.setenv("READER_NO_FTS5", "1")
     assert not fulltext.fts5_available()
     monkeypatch.setenv("READER_NO_FTS5", "0")
@@ -446,7 +449,7 @@ def _shared_index(tmp_path_factory) -> FullTextIndex:
     if getattr(_shared_index, "index", None) is None:
         folder = tmp_path_factory.mktemp("hypothesis")
         root = folder / "news"
-        write_article(root, "a.md", article_text("Quoted \"words\" and NEAR OR AND", excerpt='x" OR body:y *'))
+        write_article(root, "a.md", article_text('Quoted "words" and NEAR OR AND', excerpt='x" OR body:y *'))
         _shared_index.root = root
         _shared_index.index = synced(root, folder / "index.sqlite3")
     return _shared_index.index
@@ -564,7 +567,9 @@ def test_the_app_side_without_fts5_warns_once_and_reads_bodies_in_the_background
     library = load(news)
     warnings: list[str] = []
     changed = threading.Event()
-    live = LiveFullText(news, index_path=tmp_path / "index.sqlite3", on_change=lambda _: changed.set(), on_warning=warnings.append)
+    live = LiveFullText(
+        news, index_path=tmp_path / "index.sqlite3", on_change=lambda _: changed.set(), on_warning=warnings.append
+    )
     live.follow(library)
     assert live.synced.wait(10)
     live.synced.clear()
