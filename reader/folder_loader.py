@@ -53,7 +53,7 @@ from .cache import (
     summary_record,
 )
 from .fields import DEFAULT_FIELDS, FieldNames
-from .library import Library
+from .library import ALL, Library, SortKey
 from .loading import FileEntry, Skipped, load_file, load_summary, look_at, walk, walk_against
 from .model import Article, ArticleSummary, LoadError
 from .snapshot import Snapshot, SnapshotDamaged, encode_pieces
@@ -750,10 +750,17 @@ class FolderLoader:
         self._saved, self._saved_at = library, time.monotonic()
         try:
             data = encode_pieces(library, self.records.stamp, self.records.others(library))
+            first_page = {
+                order: [
+                    summary_record(library.articles[index], self.records.stamp(library.articles[index].path))
+                    for index in library.view(ALL, SortKey(order))[:FIRST_SCREEN_ROWS]
+                ]
+                for order in ("quality", "heat", "date")
+            }
         except ValueError as error:  # a path the records have no stamp for: keep the rows only
             self._warnings.append(f"cache: library not saved whole ({safe_error(error)})")
             return
-        self.cache.store_snapshot(self.root, data)
+        self.cache.store_snapshot(self.root, data, first_page)
 
     def _not_in_rows(self, chunk: list[FileEntry], progress: _Progress) -> list[FileEntry]:
         """The files of ``chunk`` to parse: after a start from a snapshot older than the

@@ -591,7 +591,9 @@ def test_any_text_round_trips_through_the_cache(tmp_path, cache_path):
     with ArticleCache(cache_path) as cache:
         cache.store(folder, odd)
         assert sorted(cache.records(folder)) == sorted(odd)
-        assert sorted(cache.first_records(folder, 10)) == sorted(r for r in odd if r.status == ARTICLE)
+        articles = [r for r in odd if r.status == ARTICLE]
+        cache.store_snapshot(folder, b"", {"quality": articles})  # the first page is written beside the snapshot
+        assert sorted(cache.first_records(folder, 10)) == sorted(articles)
         cache.forget(folder, ["caf\udce9.md"])
         assert sorted(cache.records(folder)) == sorted(odd[1:])
         assert cache.warnings == []
