@@ -465,7 +465,7 @@ class Library:
     def _ids(self) -> list[str]:
         """Every article's id by index, computed once (the reading state is keyed by id)."""
         if self._id_list is None:
-            self._id_list = self.articles.ids.tolist()
+            self._id_list = self.articles.id_list()
         return self._id_list
 
     def completed(self) -> Library:

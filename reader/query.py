@@ -1563,8 +1563,8 @@ class SearchIndex:
         bits = known.get(key)
         if bits is None:
             if self._ids is None:
-                ids_column = self._column("ids")
-                self._ids = ids_column.tolist() if ids_column is not None else [s.id for s in self._rows()]
+                id_list = getattr(self.articles, "id_list", None)  # shared with the library (columns)
+                self._ids = id_list() if id_list is not None else [s.id for s in self._rows()]
             ids: frozenset[str] = getattr(state, key)
             bits = int.from_bytes(bytes(map(ids.__contains__, self._ids)), "little") if ids else 0
             known[key] = bits
