@@ -46,6 +46,7 @@ from .text import counted, escape_name, safe_error
 from .watcher import FolderWatcher, WatchMode
 
 PROGRESS_EVERY_S = 0.1
+ON_SCREEN_WAIT_S = 2.0  # at most, for the screen to draw a library before the background work goes on
 HALF_WRITTEN_RETRIES = 3  # a file that fails to parse just after it changed is read again, a second apart
 
 
@@ -85,6 +86,7 @@ class LibrarySession:
         # tree's counts for the pair are made in the session's threads (Library.precount).
         self._shown: Library | None = None
         self._state: ReadingState | None = None
+        self._on_screen = threading.Event()  # set by the screen once it has drawn the library last posted
         self._undo: list[Change] = []
         self._warnings_shown = 0
         self._full_text: LiveFullText | None = None  # excerpts and bodies searched, from the first whole library
@@ -157,9 +159,14 @@ class LibrarySession:
                     self._shown = event
                     if self._state is not None:
                         event.precount(self._state)
+                    self._on_screen.clear()
                     self._post(LibraryLoaded(event))
                     if event.complete:
                         final = event
+                        # What follows keeps this thread busy for seconds at a million articles,
+                        # and threads share one interpreter: it waits until the library is on
+                        # screen, so the first keys after it (End, a sort) find the UI free.
+                        self._on_screen.wait(ON_SCREEN_WAIT_S)
                         self.saw(event)
                         event.prepare()  # the other orders, so a sort switch is instant
                 elif not isinstance(event, LoadProgress):
@@ -181,6 +188,10 @@ class LibrarySession:
         # The loader lives on in the watcher's thread: a plain daemon thread, not a
         # worker, since it runs until the session closes (and nothing waits for it).
         threading.Thread(target=self._watch, args=(loader, final), name="watch folder", daemon=True).start()
+
+    def library_shown(self) -> None:
+        """The screen has drawn the library last posted (called on the UI thread)."""
+        self._on_screen.set()
 
     # --- the live library ------------------------------------------------------
 

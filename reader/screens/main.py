@@ -223,6 +223,7 @@ class MainScreen(Screen[None]):
             if message.added:
                 self.status.show_news(f"{counted(message.added, 'new article')}")
         self._update_status()
+        self.call_after_refresh(self.session.library_shown)
 
     def on_search_answered(self, message: SearchAnswered) -> None:
         """Excerpt and body matches came in: a search's rows again, the cursor on its article."""
