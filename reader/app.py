@@ -8,6 +8,7 @@ that happens in ``screens/main.py`` (routing between panes) and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from .watcher import WatchMode
 # help screen (and does not close with Esc); "Screenshot" fails where
 # ~/Downloads is missing and does not say where it saved.
 _REPLACED_SYSTEM_COMMANDS = frozenset({"Keys", "Screenshot"})
+
+
+GIL_SWITCH_S = 0.001
 
 
 class ReaderApp(App[None]):
@@ -98,6 +102,10 @@ class ReaderApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
+        # The session's threads (a search index, a walk of a million files) share the
+        # interpreter with this one: handing it over every millisecond, not every five,
+        # keeps a key's frame from waiting behind them.
+        sys.setswitchinterval(GIL_SWITCH_S)
         warning = theme_warning(self._preferred_theme, self.available_themes, self.theme)
         if warning is None:
             self.theme = self._preferred_theme
