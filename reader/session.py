@@ -134,13 +134,15 @@ class LibrarySession:
             loader = self._loader = FolderLoader(
                 self.root, self._open_cache(), workers=self.parse_workers, names=self.fields
             )
-            # The first screen: one indexed query, in the starting order, in this thread.
+            # The first screen: the top rows of the starting order, from a small file, in this thread.
             if not query.reverse and query.node == ALL:
                 first = loader.first_screen(query.sort.value)
                 if first is not None:
+                    self._on_screen.clear()
                     self._post(FirstScreenRead(first, query.sort.value))
-            # The reading state opens once the first rows are on their way: its thread
-            # would otherwise share the interpreter with them.
+                    # Nothing else until they are drawn: the reading state and the library
+                    # would share the interpreter with the first frame.
+                    self._on_screen.wait(ON_SCREEN_WAIT_S)
             self._state_job(self._open_state)
             last_progress = 0.0
             final: Library | None = None

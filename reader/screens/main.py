@@ -187,11 +187,13 @@ class MainScreen(Screen[None]):
         """Rows before everything else: only the list shows them (they are the top of one order, not the library)."""
         query = self.list_query
         if self.library.articles or query.reverse or query.node != ALL or query.sort.value != message.order:
+            self.session.library_shown()  # nothing to draw: the load goes on at once
             return  # the user moved on, or the full library came first
         self.library = message.library
         self._preview = True
         self._show_list(keep_id=None)
         self._update_status()
+        self.call_after_refresh(self.session.library_shown)
 
     def on_library_loaded(self, message: LibraryLoaded) -> None:
         previous = self.library
