@@ -1101,8 +1101,8 @@ async def test_second_start_reads_the_cache(sort_folder: Path, tmp_path: Path, m
     second = ReaderApp(sort_folder, cache_path=cache_path)
     try:
         async with second.run_test(size=SIZE) as pilot:
-            for _ in range(50):
-                if second.main_screen.article_list.rows:
+            for _ in range(200):  # the first screen's rows, then the library read whole from the cache
+                if second.main_screen.library.complete:
                     break
                 await pilot.pause(0.02)
             assert titles(second) == QUALITY_ORDER
