@@ -146,7 +146,7 @@ def walk_against(
         directory = os.path.join(root, relative_dir) if relative_dir else root
         try:
             with os.scandir(directory) as scan:
-                entries = sorted(scan, key=_entry_name)
+                entries = list(scan)  # in the folder's order: only what changed is given, and the loader sorts
         except OSError as error:
             yield LoadError(relative_dir or ".", f"cannot list folder: {error.strerror or error}")
             continue
