@@ -399,6 +399,7 @@ class FullTextIndex:
         *,
         workers: int = 1,
         only: Collection[str] | None = None,
+        apart: bool = False,
     ) -> int:
         """Bring the index of one library folder in step with its files: ``stamps`` is every file
         to index (relative path -> its stamp), ``read`` reads one (``article_reader``).
@@ -408,7 +409,8 @@ class FullTextIndex:
         alone are in question (those seen to change; ``stamps`` then holds the ones
         still there), the others are left as they are. With ``workers`` > 1 and many
         files, they are read in that many processes (``read`` must then be picklable,
-        else they are read here). Returns how many files were indexed or forgotten;
+        else they are read here); ``apart``: many files are read in another process even with
+        one worker (the app: its interpreter and its memory stay the UI's). Returns how many files were indexed or forgotten;
         stops between batches once ``cancelled`` is set.
         """
         wanted = {path: tuple(stamp) for path, stamp in (stamps.items() if isinstance(stamps, Mapping) else stamps)}
@@ -417,7 +419,7 @@ class FullTextIndex:
             if self._db is None:
                 return done
             try:
-                return done + self._sync(Path(root), wanted, read, cancelled, workers, only)
+                return done + self._sync(Path(root), wanted, read, cancelled, workers, only, apart)
             except _Restart as restart:
                 done += restart.args[0] if restart.args else 0
         return done
@@ -430,6 +432,7 @@ class FullTextIndex:
         cancelled: threading.Event | None,
         workers: int,
         only: Collection[str] | None,
+        apart: bool = False,
     ) -> int:
         with self._lock:
             generation = self._generation
@@ -465,7 +468,7 @@ class FullTextIndex:
             done += len(gone[start : start + _DELETE_BATCH])
             if cancelled is not None and cancelled.is_set():
                 return done
-        for paths, columns in _columns_in_batches(changed, read, workers, cancelled):
+        for paths, columns in _columns_in_batches(changed, read, workers, cancelled, apart=apart):
             rows = [(path, wanted[path], found) for path, found in zip(paths, columns, strict=True)]
             self._write(generation, lambda db, rows=rows: _index(db, root_id, rows), done)
             done += len(rows)
@@ -619,10 +622,14 @@ def _columns_in_batches(
     read: Callable[[str], Article | None],
     workers: int,
     cancelled: threading.Event | None,
+    *,
+    apart: bool = False,
 ) -> Iterator[tuple[Sequence[str], list[tuple[str, ...] | None]]]:
-    """(paths, their ``index_columns``) a batch at a time, in order: read here, or in processes for many files."""
+    """(paths, their ``index_columns``) a batch at a time, in order: read here, or in processes for many files
+    (``apart``: in a process even with one worker; reading 100,000 files in the app's own thread took
+    its interpreter from the UI and left ~80 MB more in its memory)."""
     batches = [paths[start : start + BATCH_FILES] for start in range(0, len(paths), BATCH_FILES)]
-    if workers <= 1 or len(paths) < PARALLEL_FROM:
+    if (workers <= 1 and not apart) or len(paths) < PARALLEL_FROM:
         for batch in batches:
             if cancelled is not None and cancelled.is_set():
                 return
@@ -636,7 +643,7 @@ def _columns_in_batches(
         queued = deque(batches)
         waiting: deque = deque()  # (batch, its future or None): a few ahead, so results do not pile up
         while queued or waiting:
-            while queued and len(waiting) < 2 * workers:
+            while queued and len(waiting) < 2 * max(1, workers):
                 batch = queued.popleft()
                 try:
                     waiting.append((batch, pool.submit(read_columns, read, batch)))
@@ -665,7 +672,7 @@ def _start_pool(workers: int):
     try:
         # "spawn": the app has threads running, and forking a threaded process is unsafe.
         return ProcessPoolExecutor(
-            max_workers=workers,
+            max_workers=max(1, workers),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=start_parsing_process,
             initargs=(os.getpid(),),
@@ -821,10 +828,12 @@ class FileScan:
         background: bool = False,
         on_done: Callable[[], None] | None = None,
         workers: int = 1,
+        apart: bool = False,
     ) -> None:
         self.root = Path(root)
         self.read = read
         self.workers = workers
+        self.apart = apart
         self._paths = list(paths)
         self._answers = _Answers(self._scan, background=background, on_done=on_done)
         self._version = 0
@@ -850,7 +859,7 @@ class FileScan:
     def _scan(self, terms: list[Text]) -> dict[Text, Collection[str]]:
         found: dict[Text, list[str]] = {term: [] for term in terms}
         closed = self._answers.closed
-        for batch, columns in _columns_in_batches(self._paths, self.read, self.workers, closed):
+        for batch, columns in _columns_in_batches(self._paths, self.read, self.workers, closed, apart=self.apart):
             for path, column in zip(batch, columns, strict=True):
                 if column is None:
                     continue
@@ -993,7 +1002,7 @@ class LiveFullText:
         # The first time and after a rescan, a walk (1.6 s at 100,000 files); else the files
         # the watcher saw change, a look at each.
         stamps = file_stamps(self.root, set(paths)) if only is None else _stamps_of(self.root, only)
-        changed = index.sync(self.root, stamps, self._read, self._stop, workers=self.workers, only=only)
+        changed = index.sync(self.root, stamps, self._read, self._stop, workers=self.workers, only=only, apart=True)
         self._take_warnings()
         if not index.available:  # switched off while syncing (a full disk): in:body reads the files
             self._scan_files(paths)
@@ -1009,7 +1018,15 @@ class LiveFullText:
             answer.use_paths(paths)
         else:
             self._switch(
-                FileScan(self.root, paths, self._read, background=True, on_done=self._changed, workers=self.workers)
+                FileScan(
+                    self.root,
+                    paths,
+                    self._read,
+                    background=True,
+                    on_done=self._changed,
+                    workers=self.workers,
+                    apart=True,
+                )
             )
 
     def _switch(self, answer: IndexLookup | FileScan) -> None:

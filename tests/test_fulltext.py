@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from test_app import article_text
 
 from reader import fulltext
+from reader import query as query_module
 from reader.cli import main
 from reader.folder_loader import FolderLoader
 from reader.fulltext import (
@@ -666,3 +667,47 @@ async def test_in_the_app_without_fts5_in_body_reads_the_files_and_says_so_once(
         assert await _shown_after(app, pilot, wanted) == wanted
         said = [n.message for n in app._notifications if "FTS5" in n.message]
         assert said == [NO_FTS5_WARNING]
+
+
+def test_the_app_side_reads_a_first_sync_in_another_process_even_with_one_worker(
+    news: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Read in the app's own thread, 100,000 files took the UI's interpreter (search keys of 200 ms)
+    # and left ~80 MB in the app's memory; a process of its own keeps both.
+    monkeypatch.setattr(fulltext, "PARALLEL_FROM", 2)
+    pools: list[int] = []
+
+    def no_pool(workers: int):
+        pools.append(workers)
+        return None  # read here after all: the test needs no process
+
+    monkeypatch.setattr(fulltext, "_start_pool", no_pool)
+    live = LiveFullText(news, index_path=tmp_path / "index.sqlite3", workers=1)
+    library = load(news)
+    live.follow(library)
+    assert live.synced.wait(10)
+    assert pools == [1]
+    assert _paths(library, "glacier") == ["a.md"]
+    live.close()
+    # ``reader list``'s own sync, one worker: read where it runs, as before
+    pools.clear()
+    index = FullTextIndex(tmp_path / "other.sqlite3")
+    index.sync(news, file_stamps(news), article_reader(news), workers=1)
+    assert pools == []
+    index.close()
+
+
+def test_following_a_library_maps_its_paths_there_not_in_a_search(news: Path, tmp_path: Path, monkeypatch):
+    # The map from path to article, made lazily by the first search the index answered, was made
+    # under the search index's lock by the thread finding answers: the UI's next key waited for it.
+    library = load(news)
+    index = synced(news, tmp_path / "index.sqlite3")
+    lookup = IndexLookup(index, news)
+    library.search_index.use_full_text(lookup)
+    made: list[int] = []
+    real = query_module.article_paths
+    monkeypatch.setattr(query_module, "article_paths", lambda articles: made.append(1) or real(articles))
+    found = library.search_index.filter(parse("glacier"))
+    assert [library.articles[i].path for i in found] == ["a.md"]
+    assert made == []
+    index.close()
