@@ -37,6 +37,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import struct
 import threading
 import time
 from collections import OrderedDict, deque
@@ -193,13 +194,33 @@ def _stamps_of(root: Path, paths: Iterable[str]) -> dict[str, tuple[int, ...]]:
 
 def file_stamps(root: Path, paths: Collection[str] | None = None) -> dict[str, tuple[int, ...]]:
     """The stamp of each article file under ``root`` (only ``paths``, when given), as ``loading.walk`` sees it."""
+    return dict(walk_stamps(root, paths))
+
+
+def walk_stamps(root: Path, paths: Collection[str] | None = None) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """(path, stamp) of each article file under ``root`` (only ``paths``), as the walk finds them:
+    ``FullTextIndex.sync`` takes them one at a time, and no dict of them all is made on the way."""
     from .loading import FileEntry, walk
 
-    return {
-        entry.path: entry.stamp
-        for entry in walk(root)
-        if isinstance(entry, FileEntry) and (paths is None or entry.path in paths)
-    }
+    for entry in walk(root):
+        if isinstance(entry, FileEntry) and (paths is None or entry.path in paths):
+            yield entry.path, entry.stamp
+
+
+# A stamp as the sync keeps it for every file while it compares: 4 numbers packed in 32 bytes
+# (a tuple of 4 ints is about 200: 20 MB at 100,000 files, in the app's memory).
+_STAMP = struct.Struct("<qqqq")
+
+
+def _packed(stamp: Sequence[int | None]) -> bytes | tuple:
+    try:
+        return _STAMP.pack(*stamp)
+    except (struct.error, TypeError):  # not 4 numbers that fit (a NULL read back): kept as it is
+        return tuple(stamp)
+
+
+def _unpacked(stamp: bytes | tuple) -> tuple:
+    return _STAMP.unpack(stamp) if isinstance(stamp, bytes) else stamp
 
 
 # --- the index ---------------------------------------------------------------------------
@@ -413,7 +434,7 @@ class FullTextIndex:
         one worker (the app: its interpreter and its memory stay the UI's). Returns how many files were indexed or forgotten;
         stops between batches once ``cancelled`` is set.
         """
-        wanted = {path: tuple(stamp) for path, stamp in (stamps.items() if isinstance(stamps, Mapping) else stamps)}
+        wanted = {path: _packed(stamp) for path, stamp in (stamps.items() if isinstance(stamps, Mapping) else stamps)}
         done = 0
         for _ in range(3):  # after a rebuild, from the start (the file is empty)
             if self._db is None:
@@ -427,7 +448,7 @@ class FullTextIndex:
     def _sync(
         self,
         root: Path,
-        wanted: dict[str, tuple[int, ...]],
+        wanted: dict[str, bytes | tuple],
         read: Callable[[str], Article | None],
         cancelled: threading.Event | None,
         workers: int,
@@ -439,10 +460,10 @@ class FullTextIndex:
             try:
                 db = self._require(generation)
                 root_id = self._root_id(db, root)
-                if only is None:
+                if only is None:  # a cursor: the rows of 100,000 files are never all in memory at once
                     rows = db.execute(
                         "SELECT id, path, size, mtime_ns, ctime_ns, inode FROM files WHERE root=?", (root_id,)
-                    ).fetchall()
+                    )
                 else:
                     rows = [
                         row
@@ -453,7 +474,8 @@ class FullTextIndex:
                         )
                     ]
                 known = {
-                    _name(path): (rowid, (size, mtime, ctime, inode)) for rowid, path, size, mtime, ctime, inode in rows
+                    _name(path): (rowid, _packed((size, mtime, ctime, inode)))
+                    for rowid, path, size, mtime, ctime, inode in rows
                 }
             except _Restart:
                 raise
@@ -469,7 +491,7 @@ class FullTextIndex:
             if cancelled is not None and cancelled.is_set():
                 return done
         for paths, columns in _columns_in_batches(changed, read, workers, cancelled, apart=apart):
-            rows = [(path, wanted[path], found) for path, found in zip(paths, columns, strict=True)]
+            rows = [(path, _unpacked(wanted[path]), found) for path, found in zip(paths, columns, strict=True)]
             self._write(generation, lambda db, rows=rows: _index(db, root_id, rows), done)
             done += len(rows)
             if cancelled is not None and cancelled.is_set():
@@ -992,20 +1014,23 @@ class LiveFullText:
             self._switch(IndexLookup(self._index, self.root, background=True, on_done=self._changed))
 
     def _sync(self, library: Library) -> None:
-        paths = article_paths(library.articles)
         index = self._index
         if index is None or not index.available:
-            self._scan_files(paths)
+            self._scan_files(article_paths(library.articles))
             return
         with self._lock:
             only, self._looked_at = self._looked_at, set()
-        # The first time and after a rescan, a walk (1.6 s at 100,000 files); else the files
-        # the watcher saw change, a look at each.
-        stamps = file_stamps(self.root, set(paths)) if only is None else _stamps_of(self.root, only)
+        # The first time and after a rescan, a walk (1.6 s at 100,000 files), its stamps taken
+        # one at a time, the library's files told by the search index's map of them (no list or
+        # set of 100,000 more names); else the files the watcher saw change, a look at each.
+        if only is None:
+            stamps = walk_stamps(self.root, library.search_index.path_indexes())
+        else:
+            stamps = _stamps_of(self.root, only)
         changed = index.sync(self.root, stamps, self._read, self._stop, workers=self.workers, only=only, apart=True)
         self._take_warnings()
         if not index.available:  # switched off while syncing (a full disk): in:body reads the files
-            self._scan_files(paths)
+            self._scan_files(article_paths(library.articles))
             changed = 1
         elif changed and isinstance(self._answer, IndexLookup):
             self._answer.refresh()

@@ -57,7 +57,7 @@ import time
 import unicodedata
 from array import array
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -1429,6 +1429,10 @@ class SearchIndex:
             if index is not None:
                 flags[index] = 1
         return int.from_bytes(flags, "little")
+
+    def path_indexes(self) -> Mapping[str, int]:
+        """Each article's path -> its index (made once, then kept: ``use_full_text`` makes it)."""
+        return self._paths_map()
 
     def _paths_map(self) -> dict[str, int]:
         by_path = self._by_path
