@@ -961,7 +961,8 @@ class LiveFullText:
         (relative paths, as the watcher saw them); those alone are looked at again.
         None: every file is (a walk of the folder).
         """
-        library.search_index.use_full_text(self)
+        # Without FTS5 only in:body is answered (reading every file): its paths are mapped then.
+        library.search_index.use_full_text(self, map_paths=self.use_index and fts5_available())
         with self._lock:
             self._library = library
             if changed is None or self._looked_at is None:

@@ -1237,14 +1237,16 @@ class SearchIndex:
         """Whether ``prepare`` has run: every query is then answered in milliseconds."""
         return self._prepared
 
-    def use_full_text(self, full_text: FullText | None) -> None:
+    def use_full_text(self, full_text: FullText | None, *, map_paths: bool = True) -> None:
         """Words and phrases match where this lookup finds them too (None: in memory only).
 
         Call it from a worker thread: the map from path to article that its answers need is
         made here (50 ms at 100,000 articles), outside the lock, so that neither the UI thread
         nor the thread finding answers (holding the lock while the UI's filter waits) makes it.
+        ``map_paths=False``: not now (a lookup that answers only ``in:body``, seldom: 16 MB kept
+        for nothing at 100,000 articles); the first answer makes it.
         """
-        if full_text is not None and self._by_path is None:
+        if full_text is not None and map_paths and self._by_path is None:
             self._paths_map()
         with self._lock:
             self._full_text = full_text

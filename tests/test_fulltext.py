@@ -735,3 +735,21 @@ def test_a_warm_sync_keeps_little_per_file_while_it_compares(tmp_path: Path):
     assert reader.paths == []
     assert peak / 3000 < 400
     index.close()
+
+
+def test_without_fts5_following_a_library_maps_no_paths_until_an_in_body_answer(
+    no_fts5, news: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Without FTS5 only in:body is answered: a map of every path made at once was 16 MB for nothing.
+    made: list[int] = []
+    real = query_module.article_paths
+    monkeypatch.setattr(query_module, "article_paths", lambda articles: made.append(1) or real(articles))
+    library = load(news)
+    live = LiveFullText(news, index_path=tmp_path / "index.sqlite3")
+    live.follow(library)
+    assert live.synced.wait(10)
+    assert _paths(library, "glacier") == []
+    assert made == []
+    assert sorted(_paths(library, "in:body glacier")) == ["a.md", "b.md"]
+    assert made == [1]
+    live.close()
