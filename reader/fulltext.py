@@ -832,8 +832,29 @@ class IndexLookup:
         for term in terms:
             found = self.index.match(self.root, fts_query(term, BODY_COLUMNS if term.body else WORD_COLUMNS))
             if found is not None:
-                answers[term] = found
+                answers[term] = JoinedPaths(found)
         return answers
+
+
+class JoinedPaths(Collection[str]):
+    """Paths kept as one string (a name never holds NUL): about half the memory of a list of
+    strings (an answer of 100,000 paths ~13 MB as a list); the newest ``KEEP_ANSWERS`` answers
+    stay in the app's memory."""
+
+    __slots__ = ("_count", "_joined")
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._joined = "\0".join(paths)
+        self._count = len(paths)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._joined.split("\0") if self._count else ())
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and path in self._joined.split("\0")
 
 
 class FileScan:
