@@ -11,6 +11,7 @@ on the UI thread, not even the first screen's query.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -171,6 +172,10 @@ class LibrarySession:
                         self._on_screen.wait(ON_SCREEN_WAIT_S)
                         self.saw(event)
                         event.prepare()  # the other orders, so a sort switch is instant
+                        # The library and its index live as long as they are shown: the
+                        # collector's full passes need not walk them (at 100,000 articles
+                        # such a pass, run at a keystroke, took 110 ms).
+                        gc.freeze()
                 elif not isinstance(event, LoadProgress):
                     continue
                 elif time.monotonic() - last_progress > PROGRESS_EVERY_S or event.stage is LoadStage.DONE:
