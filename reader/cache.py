@@ -39,7 +39,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -321,49 +321,21 @@ class ArticleCache:
         return sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
 
     def _open_waiting(self) -> sqlite3.Connection:
-        for attempt in range(_OPEN_ATTEMPTS):
-            try:
-                return self._open()
-            except sqlite3.DatabaseError as error:
-                if not _is_busy(error) or attempt == _OPEN_ATTEMPTS - 1:
-                    raise
-                # Another reader holds the file (it is starting too): wait,
-                # never replace a cache that someone else is using.
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return open_waiting(self._open)
 
     def _open(self) -> sqlite3.Connection:
-        db = self._connect()
-        try:
-            # Before WAL, which writes the header: only a new file takes it. Pages
-            # freed by pruning can then be given back to the file system.
-            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-            db.execute("PRAGMA synchronous=NORMAL")  # a cache may lose its last write, never its shape
-            # 64 MB of pages (the default is 2 MB): a cold load of a million files inserts into
-            # three indexes in no particular order, and with a small cache each insert reads pages.
-            db.execute("PRAGMA cache_size=-65536")
-            db.execute("BEGIN IMMEDIATE")  # two readers starting at once: one creates, one waits
-            try:
-                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if "meta" in tables:
-                    row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-                    if row is None or row[0] != SCHEMA:
-                        raise _NotOurs(f"cache schema {row and row[0]!r} is not {SCHEMA!r}")
-                    # No integrity check here: it reads the whole file (seconds at
-                    # 100k articles). Damage found later is dealt with where found.
-                elif tables:
-                    raise _NotOurs("another program's database")
-                else:
-                    self._create(db)
-                db.execute("COMMIT")
-            except BaseException:
-                _rollback(db)
-                raise
-        except BaseException:
-            db.close()
-            raise
-        return db
+        # auto_vacuum before WAL, which writes the header: only a new file takes it. Pages
+        # freed by pruning can then be given back to the file system. 64 MB of page cache
+        # (the default is 2 MB): a cold load of a million files inserts a million rows.
+        # No integrity check: it reads the whole file (seconds at 100k articles); damage
+        # found later is dealt with where it is found.
+        return open_claimed(
+            self._connect(),
+            SCHEMA,
+            self._create,
+            "cache",
+            ("auto_vacuum=INCREMENTAL", "journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"),
+        )
 
     @staticmethod
     def _create(db: sqlite3.Connection) -> None:
@@ -538,7 +510,7 @@ class ArticleCache:
         if self._db is None:
             return None
         try:
-            return open(self._snapshot_path(folder), "rb")  # noqa: SIM115 (the caller closes it)
+            return open(self._snapshot_path(folder), "rb")
         except OSError:
             return None
 
@@ -750,8 +722,59 @@ class ArticleCache:
             return self.prune(keep=keep, now=now)
 
 
-class _NotOurs(sqlite3.DatabaseError):
-    """Another version's cache, or another program's database."""
+class NotOurs(sqlite3.DatabaseError):
+    """Another version's file, or another program's database: replaced, no questions."""
+
+
+_NotOurs = NotOurs
+
+
+def open_waiting(open_once: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+    """``open_once()``, again while another process holds the file (it is starting too):
+    wait, never replace a disposable database that someone else is using."""
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return open_once()
+        except sqlite3.DatabaseError as error:
+            if not _is_busy(error) or attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def open_claimed(
+    db: sqlite3.Connection,
+    schema: str,
+    create: Callable[[sqlite3.Connection], None],
+    kind: str,
+    pragmas: Sequence[str],
+) -> sqlite3.Connection:
+    """A disposable database of ours (the load cache, the full-text index), set up:
+    ``pragmas`` run, then in one transaction (two readers starting at once: one creates,
+    one waits) its schema is checked, or its tables made when it is new. Raises
+    NotOurs for another version's file or another program's database (closed)."""
+    try:
+        for pragma in pragmas:
+            db.execute(f"PRAGMA {pragma}")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "meta" in tables:
+                row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if row is None or row[0] != schema:
+                    raise NotOurs(f"{kind} schema {row and row[0]!r} is not {schema!r}")
+            elif tables:
+                raise NotOurs("another program's database")
+            else:
+                create(db)
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 class _Transaction:

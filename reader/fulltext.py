@@ -47,7 +47,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .cache import LIBRARY_MAX_AGE_DAYS, _is_busy, _is_damage, _remove_database, _rollback
+from .cache import (
+    LIBRARY_MAX_AGE_DAYS,
+    NotOurs,
+    _is_damage,
+    _remove_database,
+    _rollback,
+    open_claimed,
+    open_waiting,
+)
 from .query import Text, article_paths, found_in, tokens
 from .text import safe_error
 
@@ -78,7 +86,6 @@ NO_FTS5_WARNING = (
 # is a token to unicode61 but never part of a query's token (query._TOKEN), so
 # no phrase matches across it.
 _VALUE_SEPARATOR = " \ue000 "
-_OPEN_ATTEMPTS = 20
 _SQLITE_ERROR = 1
 _DELETE_BATCH = 500
 _PRUNE_EVERY_S = 24 * 3600
@@ -226,8 +233,6 @@ def _unpacked(stamp: bytes | tuple) -> tuple:
 # --- the index ---------------------------------------------------------------------------
 
 
-class _NotOurs(sqlite3.DatabaseError):
-    """Another version's index, or another program's database."""
 
 
 class _Restart(Exception):
@@ -261,7 +266,7 @@ class FullTextIndex:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = self._open_waiting()
-            except _NotOurs:
+            except NotOurs:
                 self._replace()
             except Exception as error:
                 self._failed(error, "opened", self._generation)
@@ -300,39 +305,11 @@ class FullTextIndex:
         return sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
 
     def _open_waiting(self) -> sqlite3.Connection:
-        for attempt in range(_OPEN_ATTEMPTS):
-            try:
-                return self._open()
-            except sqlite3.DatabaseError as error:
-                if not _is_busy(error) or attempt == _OPEN_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))  # another reader is creating it: wait, never replace it
-        raise AssertionError("unreachable")
+        return open_waiting(self._open)
 
     def _open(self) -> sqlite3.Connection:
-        db = self._connect()
-        try:
-            db.execute("PRAGMA journal_mode=WAL")  # the search reads while the sync writes
-            db.execute("PRAGMA synchronous=NORMAL")  # an index may lose its last batch, never its shape
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if "meta" in tables:
-                    row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-                    if row is None or row[0] != SCHEMA:
-                        raise _NotOurs(f"index schema {row and row[0]!r} is not {SCHEMA!r}")
-                elif tables:
-                    raise _NotOurs("another program's database")
-                else:
-                    self._create(db)
-                db.execute("COMMIT")
-            except BaseException:
-                _rollback(db)
-                raise
-        except BaseException:
-            db.close()
-            raise
-        return db
+        # WAL: the search reads while the sync writes; an index may lose its last batch, never its shape.
+        return open_claimed(self._connect(), SCHEMA, self._create, "index", ("journal_mode=WAL", "synchronous=NORMAL"))
 
     @staticmethod
     def _create(db: sqlite3.Connection) -> None:
@@ -366,7 +343,7 @@ class FullTextIndex:
         with self._lock, self._read_lock:
             if generation != self._generation:
                 return
-            if isinstance(error, _NotOurs):
+            if isinstance(error, NotOurs):
                 self._replace()
             elif _is_damage(error):
                 self._rebuild(safe_error(error))
