@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import io
 import json
 import os
 import re
@@ -495,11 +494,6 @@ class ArticleCache:
             return records
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return []  # no first screen: the library comes a moment later all the same
-
-    def snapshot(self, folder: Path) -> bytes | None:
-        """The folder's library as the last load wrote it (``store_snapshot``), or None."""
-        with contextlib.closing(self.open_snapshot(folder) or io.BytesIO()) as file:
-            return file.read() or None
 
     def open_snapshot(self, folder: Path) -> BinaryIO | None:
         """The folder's snapshot file, open for reading (snapshot.read), or None.

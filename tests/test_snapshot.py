@@ -192,7 +192,8 @@ def test_a_damaged_snapshot_is_said_once_and_the_load_goes_on(root, cache_path):
     with FolderLoader(root, ArticleCache(cache_path), workers=1) as loader:
         expected = titles(loader.load())
     cache = ArticleCache(cache_path)
-    data = bytearray(cache.snapshot(root.resolve()))
+    with cache.open_snapshot(root.resolve()) as file:
+        data = bytearray(file.read())
     data[len(data) // 2] ^= 0xFF
     cache.store_snapshot(root.resolve(), bytes(data))
     cache.close()
